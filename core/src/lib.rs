@@ -1,0 +1,76 @@
+//! # open-connectors
+//!
+//! The client SDK for the SAP Open Connectors platform API (also sold as Cloud
+//! Elements and as Sugar Integrate). The same Rust core is published as this crate,
+//! as the `open-connectors` Python package and as the `open-connectors` npm module.
+//!
+//! The first job is creating an authenticated connector instance, whose `token` is
+//! the credential of every later call on it:
+//!
+//! ```no_run
+//! use open_connectors::{Client, CreateInstance, Region};
+//!
+//! # async fn demo() -> Result<(), open_connectors::Error> {
+//! // Missing settings fall back to OPEN_CONNECTORS_BASE_URL (or _REGION),
+//! // OPEN_CONNECTORS_USER_SECRET and OPEN_CONNECTORS_ORGANIZATION_SECRET.
+//! let client = Client::builder()
+//!     .region(Region::Us2)
+//!     .user_secret("sAfK7LJGNz5ZHcNrvdJvLI=f03WbTbH6aRKc0HJ3oOIi")
+//!     .organization_secret("58168435e3b9959a929eb04b6218b9a2")
+//!     .build()?;
+//!
+//! // Basic authentication, element by key: POST /instances
+//! let crm = client
+//!     .create_instance(
+//!         &CreateInstance::basic("insightly", "claudeelements", "password")
+//!             .name("Element Instance Name")
+//!             .tag("Docs"),
+//!     )
+//!     .await?;
+//!
+//! // OAuth 2 with the code from the provider's redirect, element by id:
+//! // POST /elements/4806/instances
+//! let drive = client
+//!     .create_instance(&CreateInstance::oauth2(
+//!         4806u64,
+//!         "WCT3Ny3QRbA6HDXY",
+//!         "Rand0MAP1-key",
+//!         "fak3AP1-s3Cr3t",
+//!         "https://mycoolapp.com",
+//!     ))
+//!     .await?;
+//! println!("{} {}", crm.id, drive.token.expose());
+//! # Ok(()) }
+//! ```
+//!
+//! Building a request is a pure step you can inspect ([`Client::build_create_instance`]);
+//! sending goes through a [`Transport`] you can replace. Errors carry a stable
+//! [`ErrorCode`]; secrets and tokens never appear in `Debug` output, errors or logs
+//! (which go through `tracing`, target `open_connectors`).
+#![warn(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod instances;
+mod model;
+pub mod redact;
+mod secret;
+pub mod transport;
+
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
+    MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, VERSION,
+};
+pub use config::{
+    API_PATH, ENV_BASE_URL, ENV_ORGANIZATION_SECRET, ENV_REGION, ENV_USER_SECRET, Region,
+    normalize_base_url, validate_secret,
+};
+pub use error::{DecodeError, Error, ErrorCode, RequestSent, Result, StatusError};
+pub use instances::{
+    CreateInstance, ElementRef, Endpoint, create_instance_from_options, element_from_json,
+    validate_element_key,
+};
+pub use model::{ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Tag, Timestamp};
+pub use secret::Secret;
+pub use transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError};

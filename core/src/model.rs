@@ -1,0 +1,534 @@
+//! What the platform answers: the Instance object and its parts.
+//!
+//! Decoding is lenient where the platform is known to vary (tags as strings or
+//! objects, dates as ISO strings or epoch numbers, booleans and numbers sent as
+//! strings) and keeps the whole JSON as received, so no field is ever lost.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+use crate::redact::{REDACTED, is_sensitive_key};
+use crate::secret::Secret;
+
+/// An authenticated connector instance, as `POST /instances` returns it.
+///
+/// Typed fields cover the platform's documented Instance object; [`Instance::raw`]
+/// is the whole JSON object as received, unknown fields included.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Instance {
+    /// The numeric instance id.
+    #[serde(deserialize_with = "de::int")]
+    pub id: i64,
+    /// The display name.
+    pub name: String,
+    /// The instance token: the credential of every later instance-scoped call.
+    pub token: Secret,
+    /// When the instance was created.
+    #[serde(default)]
+    pub created_date: Option<Timestamp>,
+    /// The element (connector) the instance belongs to.
+    #[serde(default)]
+    pub element: Option<ElementSummary>,
+    /// The element's numeric id.
+    #[serde(default, deserialize_with = "de::opt_int")]
+    pub element_id: Option<i64>,
+    /// Tags, as strings or `{id, name}` objects.
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub tags: Vec<Tag>,
+    /// Provisioning interactions (usually empty).
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub provision_interactions: Vec<Value>,
+    /// Whether the instance is valid.
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub valid: Option<bool>,
+    /// Whether the instance is disabled.
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub disabled: Option<bool>,
+    /// Cache size.
+    #[serde(default, deserialize_with = "de::opt_int")]
+    pub max_cache_size: Option<i64>,
+    /// Cache time to live.
+    #[serde(default, deserialize_with = "de::opt_int")]
+    pub cache_time_to_live: Option<i64>,
+    /// The configuration as the platform echoes it: values are usually strings, and
+    /// secrets come back masked as `"********"`.
+    #[serde(default, deserialize_with = "de::null_default")]
+    pub configuration: Map<String, Value>,
+    /// Whether events are configured.
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub events_enabled: Option<bool>,
+    /// Whether trace logging is on.
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub trace_logging_enabled: Option<bool>,
+    /// Whether caching is on.
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pub caching_enabled: Option<bool>,
+    /// `"none"`, or `"initial"` for instances created with tokens brought by the caller.
+    #[serde(default)]
+    pub external_authentication: Option<String>,
+    /// The user who owns the instance.
+    #[serde(default)]
+    pub user: Option<InstanceUser>,
+    /// Provider data echoed by the platform, when present.
+    #[serde(default)]
+    pub provider_data: Option<Map<String, Value>>,
+    #[serde(skip)]
+    raw: Value,
+}
+
+/// The keys [`Instance`] has typed fields for.
+pub const INSTANCE_FIELDS: [&str; 19] = [
+    "id",
+    "name",
+    "token",
+    "createdDate",
+    "element",
+    "elementId",
+    "tags",
+    "provisionInteractions",
+    "valid",
+    "disabled",
+    "maxCacheSize",
+    "cacheTimeToLive",
+    "configuration",
+    "eventsEnabled",
+    "traceLoggingEnabled",
+    "cachingEnabled",
+    "externalAuthentication",
+    "user",
+    "providerData",
+];
+
+impl Instance {
+    /// Decodes an Instance from a JSON object, keeping the object as [`Instance::raw`].
+    pub fn from_json(raw: Value) -> Result<Instance, serde_json::Error> {
+        if !raw.is_object() {
+            return Err(serde::de::Error::custom(format!(
+                "expected an Instance object, got {}",
+                json_kind(&raw)
+            )));
+        }
+        let mut instance = Instance::deserialize(&raw)?;
+        instance.raw = raw;
+        Ok(instance)
+    }
+
+    /// The whole JSON object as received, unknown fields included.
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// Consumes the instance, returning the JSON object as received.
+    pub fn into_raw(self) -> Value {
+        self.raw
+    }
+
+    /// The fields the SDK has no typed field for: nothing the server sent is lost.
+    pub fn extra(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.raw
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter(|(k, _)| !INSTANCE_FIELDS.contains(&k.as_str()))
+    }
+
+    /// The element key, when the answer carries one.
+    pub fn element_key(&self) -> Option<&str> {
+        self.element.as_ref().and_then(|e| e.key.as_deref())
+    }
+}
+
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+struct RedactedMap<'a>(&'a Map<String, Value>);
+
+impl fmt::Debug for RedactedMap<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (k, v) in self.0 {
+            if is_sensitive_key(k) {
+                m.entry(k, &REDACTED);
+            } else {
+                m.entry(k, v);
+            }
+        }
+        m.finish()
+    }
+}
+
+impl fmt::Debug for Instance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instance")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("token", &self.token)
+            .field("created_date", &self.created_date)
+            .field("element_key", &self.element_key())
+            .field("element_id", &self.element_id)
+            .field("tags", &self.tags)
+            .field("valid", &self.valid)
+            .field("disabled", &self.disabled)
+            .field("configuration", &RedactedMap(&self.configuration))
+            .field("events_enabled", &self.events_enabled)
+            .field("external_authentication", &self.external_authentication)
+            .field(
+                "provider_data",
+                &self.provider_data.as_ref().map(RedactedMap),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The element summary inside an Instance. The full object is in [`Instance::raw`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ElementSummary {
+    /// Numeric element id.
+    #[serde(default, deserialize_with = "de::opt_int")]
+    pub id: Option<i64>,
+    /// Element key, e.g. `"sfdc"`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The owner of an instance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InstanceUser {
+    /// Numeric user id.
+    #[serde(default, deserialize_with = "de::opt_int")]
+    pub id: Option<i64>,
+    /// E-mail address.
+    #[serde(default)]
+    pub email_address: Option<String>,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+}
+
+/// A tag: the platform sends plain strings, but early docs show `{id, name}` objects.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Tag {
+    /// A plain tag.
+    Name(String),
+    /// A tag object.
+    Object {
+        /// The tag's id, when sent.
+        #[serde(default)]
+        id: Option<i64>,
+        /// The tag's name.
+        name: String,
+    },
+}
+
+impl Tag {
+    /// The tag's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Tag::Name(n) | Tag::Object { name: n, .. } => n,
+        }
+    }
+}
+
+/// A date the platform sends either as ISO 8601 text or as epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Timestamp {
+    /// ISO 8601 text as sent, e.g. `"2018-04-11T18:25:46Z"`.
+    Text(String),
+    /// Milliseconds since the Unix epoch.
+    EpochMillis(i64),
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(Timestamp::Text(s)),
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().map(|f| f as i64))
+                .map(Timestamp::EpochMillis)
+                .ok_or_else(|| serde::de::Error::custom("timestamp out of range")),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a date as text or epoch milliseconds, got {}",
+                json_kind(&other)
+            ))),
+        }
+    }
+}
+
+impl Timestamp {
+    /// Milliseconds since the Unix epoch, when the text is ISO 8601
+    /// (`YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`).
+    pub fn epoch_millis(&self) -> Option<i64> {
+        match self {
+            Timestamp::EpochMillis(ms) => Some(*ms),
+            Timestamp::Text(s) => parse_iso8601(s),
+        }
+    }
+
+    /// ISO 8601 text in UTC (`...Z`); text that does not parse is returned as sent.
+    pub fn to_iso8601(&self) -> String {
+        match self {
+            Timestamp::Text(s) => s.clone(),
+            Timestamp::EpochMillis(ms) => format_iso8601(*ms),
+        }
+    }
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+fn format_iso8601(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let frac = ms.rem_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    let (hh, mm, ss) = (sod / 3600, sod % 3600 / 60, sod % 60);
+    if frac == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:03}Z")
+    }
+}
+
+fn parse_iso8601(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let digits = &s[start..i];
+        if digits.is_empty() {
+            return None;
+        }
+        let padded: String = digits.chars().chain("000".chars()).take(3).collect();
+        millis = padded.parse().ok()?;
+    }
+    let offset_min = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let rest = &s[i + 1..];
+            let (oh, om) = match rest.len() {
+                5 if rest.as_bytes()[2] == b':' => (
+                    rest[0..2].parse::<i64>().ok()?,
+                    rest[3..5].parse::<i64>().ok()?,
+                ),
+                4 => (
+                    rest[0..2].parse::<i64>().ok()?,
+                    rest[2..4].parse::<i64>().ok()?,
+                ),
+                2 => (rest.parse::<i64>().ok()?, 0),
+                _ => return None,
+            };
+            let total = oh * 60 + om;
+            if *sign == b'+' { total } else { -total }
+        }
+        None => 0,
+        _ => return None,
+    };
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
+    Some(secs * 1000 + millis)
+}
+
+/// Lenient field decoders.
+mod de {
+    use serde::{Deserialize, Deserializer, de::Error};
+    use serde_json::Value;
+
+    use super::json_kind;
+
+    pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + Default,
+    {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
+
+    fn to_int<E: Error>(v: &Value) -> Result<Option<i64>, E> {
+        match v {
+            Value::Null => Ok(None),
+            Value::Number(n) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| E::custom(format!("expected an integer, got {n}"))),
+            Value::String(s) if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| E::custom("integer out of range")),
+            other => Err(E::custom(format!(
+                "expected an integer, got {}",
+                json_kind(other)
+            ))),
+        }
+    }
+
+    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        to_int(&Value::deserialize(d)?)?
+            .ok_or_else(|| D::Error::custom("expected an integer, got null"))
+    }
+
+    pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        to_int(&Value::deserialize(d)?)
+    }
+
+    pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::Bool(b) => Ok(Some(b)),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            other => Err(D::Error::custom(format!(
+                "expected a boolean, got {}",
+                json_kind(&other)
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seed() -> Value {
+        json!({
+          "id":477858, "name":"New Element", "createdDate":"2018-04-11T18:25:46Z",
+          "token":"s1GKjbAO37W1UNsBd4GI80RmUPXk/nzTPFmLKwL1Tws=", "element":{ }, "elementId":5993,
+          "tags":[ ], "provisionInteractions":[ ], "valid":true, "disabled":false, "maxCacheSize":0,
+          "cacheTimeToLive":0, "configuration":{ }, "eventsEnabled":false, "traceLoggingEnabled":false,
+          "cachingEnabled":false, "externalAuthentication":"none", "user":{ }
+        })
+    }
+
+    #[test]
+    fn decodes_the_seed_example() {
+        let i = Instance::from_json(seed()).unwrap();
+        assert_eq!(i.id, 477858);
+        assert_eq!(
+            i.token.expose(),
+            "s1GKjbAO37W1UNsBd4GI80RmUPXk/nzTPFmLKwL1Tws="
+        );
+        assert_eq!(i.element_id, Some(5993));
+        assert_eq!(
+            i.created_date.as_ref().unwrap().epoch_millis(),
+            Some(1_523_471_146_000)
+        );
+        assert_eq!(i.external_authentication.as_deref(), Some("none"));
+        assert_eq!(i.extra().count(), 0);
+        let dbg = format!("{i:?}");
+        assert!(!dbg.contains("s1GKjbAO"), "{dbg}");
+    }
+
+    #[test]
+    fn lenient_and_keeps_unknown_fields() {
+        let mut v = seed();
+        v["tags"] = json!(["a", {"id": 3, "name": "b"}]);
+        v["createdDate"] = json!(1_523_471_146_000i64);
+        v["valid"] = json!("true");
+        v["id"] = json!("477858");
+        v["brandNewField"] = json!({"x": 1});
+        v["configuration"] = json!({"username": "u", "password": "********"});
+        let i = Instance::from_json(v).unwrap();
+        assert_eq!(i.tags.iter().map(Tag::name).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            i.created_date.clone().unwrap().to_iso8601(),
+            "2018-04-11T18:25:46Z"
+        );
+        assert_eq!(i.valid, Some(true));
+        assert_eq!(i.id, 477858);
+        let extra: Vec<_> = i.extra().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(extra, ["brandNewField"]);
+        assert_eq!(i.raw()["brandNewField"], json!({"x": 1}));
+    }
+
+    #[test]
+    fn missing_or_wrong_fields_fail() {
+        for key in ["id", "token", "name"] {
+            let mut v = seed();
+            v.as_object_mut().unwrap().remove(key);
+            let e = Instance::from_json(v).unwrap_err();
+            assert!(e.to_string().contains(key), "{e}");
+        }
+        let mut v = seed();
+        v["token"] = json!(12);
+        let e = Instance::from_json(v).unwrap_err().to_string();
+        assert!(!e.contains("12"), "{e}");
+        assert!(Instance::from_json(json!([1])).is_err());
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_iso8601("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00.5Z"), Some(500));
+        assert_eq!(
+            parse_iso8601("2024-02-29T12:00:00Z")
+                .map(format_iso8601)
+                .as_deref(),
+            Some("2024-02-29T12:00:00Z")
+        );
+        assert_eq!(parse_iso8601("yesterday"), None);
+        assert_eq!(format_iso8601(-1), "1969-12-31T23:59:59.999Z");
+    }
+}

@@ -1,0 +1,237 @@
+//! The seam between building a request and sending it.
+//!
+//! [`HttpRequest`] is a plain value (method, URL, headers, body) built by pure
+//! functions such as [`Client::build_create_instance`](crate::Client::build_create_instance).
+//! A [`Transport`] sends one and returns an [`HttpResponse`]. The default is
+//! [`ReqwestTransport`]; tests and users can plug in their own.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+pub use reqwest::Method;
+pub use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::redact::redact_json;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A request ready to send. Building one touches no network.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The full URL.
+    pub url: String,
+    /// Headers, including `Authorization` (marked sensitive).
+    pub headers: HeaderMap,
+    /// The JSON body, serialized.
+    pub body: Option<Bytes>,
+    /// Whether sending it twice is harmless. Only idempotent requests are
+    /// retried after they may have reached the server.
+    pub idempotent: bool,
+}
+
+impl HttpRequest {
+    /// The body parsed back as JSON (for inspection and tests).
+    pub fn json(&self) -> Option<serde_json::Value> {
+        self.body
+            .as_ref()
+            .and_then(|b| serde_json::from_slice(b).ok())
+    }
+
+    /// The path of the URL (without the query).
+    pub fn path(&self) -> &str {
+        let after_scheme = self.url.split_once("://").map_or(&*self.url, |(_, r)| r);
+        let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        path.split(['?', '#']).next().unwrap_or(path)
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let shown = if v.is_sensitive() {
+                    "[REDACTED]"
+                } else {
+                    v.to_str().unwrap_or("<binary>")
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        let body = self.json().map(|v| redact_json(&v));
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &body)
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
+}
+
+/// A complete answer from the server, any status.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Why a transport could not produce a response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// No connection was made (refused, DNS failure, connect timeout): the request
+    /// surely did not reach the server, so it is safe to send again.
+    Connect(String),
+    /// No full answer within the timeout; the request may have reached the server.
+    Timeout,
+    /// The connection broke after it was made; the request may have reached the server.
+    Io(String),
+}
+
+/// Sends [`HttpRequest`]s. Implement it to swap the HTTP stack (or to script
+/// answers in tests).
+pub trait Transport: Send + Sync + 'static {
+    /// Sends one request and reads the whole response, all within `timeout`.
+    fn send(
+        &self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
+}
+
+/// The default transport: reqwest with rustls, HTTP keep-alive and a connection pool.
+#[derive(Clone, Debug)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport with the given connect timeout.
+    pub fn new(connect_timeout: Duration) -> Result<Self, TransportError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| TransportError::Connect(error_chain(&e)))?;
+        Ok(ReqwestTransport { client })
+    }
+
+    /// Wraps a reqwest client configured by the caller.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        ReqwestTransport { client }
+    }
+}
+
+/// An error and its sources, joined with `: `, without the URL.
+fn error_chain(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut out = String::new();
+    let mut cur: Option<&dyn std::error::Error> = e.source();
+    out.push_str(if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "could not read the response body"
+    } else {
+        "request failed"
+    });
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = s.source();
+    }
+    out
+}
+
+fn map_err(e: reqwest::Error) -> TransportError {
+    let e = e.without_url();
+    if e.is_connect() {
+        TransportError::Connect(error_chain(&e))
+    } else if e.is_timeout() {
+        TransportError::Timeout
+    } else {
+        TransportError::Io(error_chain(&e))
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(
+        &self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async move {
+            let mut builder = self
+                .client
+                .request(request.method, &request.url)
+                .headers(request.headers)
+                .timeout(timeout);
+            if let Some(body) = request.body {
+                builder = builder.body(body);
+            }
+            let response = builder.send().await.map_err(map_err)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(map_err)?;
+            Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_and_debug() {
+        let mut headers = HeaderMap::new();
+        let mut auth = HeaderValue::from_static("User s3cr3t, Organization 0rg");
+        auth.set_sensitive(true);
+        headers.insert("authorization", auth);
+        let r = HttpRequest {
+            method: Method::POST,
+            url: "http://127.0.0.1:1/elements/api-v2/instances?x=1".into(),
+            headers,
+            body: Some(Bytes::from_static(
+                br#"{"configuration":{"password":"pw"}}"#,
+            )),
+            idempotent: false,
+        };
+        assert_eq!(r.path(), "/elements/api-v2/instances");
+        let d = format!("{r:?}");
+        assert!(
+            !d.contains("s3cr3t") && !d.contains("0rg") && !d.contains("\"pw\""),
+            "{d}"
+        );
+    }
+}
