@@ -1,0 +1,47 @@
+# open-connectors: one Rust core, three packages. `make demo` and `make test` are the
+# two commands a newcomer needs; everything they need is installed by them, into
+# project-local places (target/, .venv/, bindings-node/node_modules/).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# One artifact tree for cargo, maturin and napi (napi always passes --target).
+export CARGO_BUILD_TARGET ?= $(shell rustc -vV | sed -n 's/^host: //p')
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+export CARGO_TERM_COLOR ?= never
+DEBUG_DIR := $(CARGO_TARGET_DIR)/$(CARGO_BUILD_TARGET)/debug
+# The sandbox binary every test runner starts.
+export OC_SANDBOX_BIN := $(DEBUG_DIR)/oc-sandbox
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+
+.PHONY: help demo test lint test-rust sandbox demo-rust clean
+
+help:
+	@echo "make demo   start the sandbox and create instances through Rust, Python and Node"
+	@echo "make test   every check: fmt, clippy, unit tests, doctests, the shared cases in all three languages"
+
+sandbox:
+	cargo build -p open-connectors-sandbox --bin oc-sandbox
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust: sandbox
+	cargo test --workspace
+
+demo-rust: sandbox
+	cargo build -p open-connectors --example demo
+	tests/with-sandbox.sh cargo run -q -p open-connectors --example demo
+
+clean:
+	rm -rf target .venv bindings-node/node_modules
+
+-include bindings-python/python.mk
+-include bindings-node/node.mk
+
+test: lint test-rust $(TEST_BINDINGS)
+	@echo "make test: all checks passed"
+
+demo: demo-rust $(DEMO_BINDINGS)

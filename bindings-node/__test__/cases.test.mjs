@@ -1,0 +1,387 @@
+// The Node runner of the shared cross-language cases in tests/cases/ (format:
+// tests/README.md): one test per case file, every case run against one sandbox that
+// is reset before each case. A case this runner cannot run (an unknown key, an
+// unknown operation) fails; so does an empty cases directory.
+//
+// OC_CASES_DIR overrides the directory (to try a runner change on scratch cases).
+import { test, before, after } from 'node:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join, basename } from 'node:path'
+import { inspect } from 'node:util'
+
+import * as oc from 'open-connectors'
+import { Sandbox, DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET } from './sandbox.mjs'
+
+const CASES_DIR = process.env.OC_CASES_DIR || fileURLToPath(new URL('../../tests/cases/', import.meta.url))
+
+const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'operation', 'args', 'expect']
+const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries']
+const EXPECT_KEYS = ['requests', 'result', 'error']
+const REQUEST_KEYS = ['method', 'path', 'headers', 'body']
+const SETUP_KEYS = ['operation', 'args']
+const ERROR_KEYS = [
+  'code',
+  'status',
+  'field',
+  'message_contains',
+  'provider_message_contains',
+  'body_contains',
+  'request_id',
+  'retry_after',
+  'request_sent',
+  'description',
+]
+/** The class each core code must arrive as. */
+const CLASS_OF_CODE = {
+  invalid_input: oc.InvalidInputError,
+  connection: oc.ApiConnectionError,
+  timeout: oc.ApiTimeoutError,
+  decode: oc.ResponseDecodeError,
+  bad_request: oc.BadRequestError,
+  authentication: oc.AuthenticationError,
+  permission_denied: oc.PermissionDeniedError,
+  not_found: oc.NotFoundError,
+  conflict: oc.ConflictError,
+  rate_limited: oc.RateLimitError,
+  server: oc.InternalServerError,
+}
+/** snake_case case args to the camelCase options of `createInstance`. */
+const ARG_NAMES = { provider_data: 'providerData', external_authentication: 'externalAuthentication' }
+
+class CaseError extends Error {}
+
+function fail(msg) {
+  throw new CaseError(msg)
+}
+
+const show = (v) => (v === undefined ? 'undefined' : JSON.stringify(v))
+
+function isPlainObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+function obj(v, what) {
+  if (!isPlainObject(v)) fail(`${what} must be an object`)
+  return v
+}
+
+function checkKeys(o, allowed, what) {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) fail(`${what}: unknown key ${JSON.stringify(k)}; this runner cannot run it`)
+  }
+}
+
+function typeName(v) {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'array'
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number'
+  return typeof v // string, boolean, object
+}
+
+function isMatcher(e) {
+  if (!isPlainObject(e)) return false
+  const keys = Object.keys(e)
+  return keys.length === 1 && keys[0].startsWith('$')
+}
+
+/** `expected` matches `got` per the matcher rules of tests/README.md. */
+function matches(expected, got, at, exactObjects) {
+  const mismatch = () => fail(`${at}: expected ${show(expected)}, got ${show(got)}`)
+  if (isMatcher(expected)) {
+    const [k, v] = Object.entries(expected)[0]
+    let ok
+    switch (k) {
+      case '$type':
+        ok = typeName(got) === v || (v === 'number' && typeof got === 'number')
+        break
+      case '$any': // presence is checked by the enclosing object
+        ok = true
+        break
+      case '$absent':
+        ok = got === undefined || got === null
+        break
+      case '$prefix':
+        ok = typeof got === 'string' && typeof v === 'string' && got.startsWith(v)
+        break
+      case '$contains':
+        ok = typeof got === 'string' && typeof v === 'string' && got.includes(v)
+        break
+      default:
+        fail(`${at}: unknown matcher ${k}`)
+    }
+    if (!ok) mismatch()
+    return
+  }
+  if (isPlainObject(expected)) {
+    if (!isPlainObject(got)) mismatch()
+    for (const [k, v] of Object.entries(expected)) {
+      const present = Object.hasOwn(got, k)
+      const wantAbsent = isPlainObject(v) && Object.hasOwn(v, '$absent')
+      if (present === wantAbsent) {
+        fail(wantAbsent ? `${at}.${k}: should be absent, got ${show(got[k])}` : `${at}.${k}: missing (expected ${show(v)})`)
+      }
+      if (!wantAbsent) matches(v, got[k], `${at}.${k}`, exactObjects)
+    }
+    if (exactObjects) {
+      const extra = Object.keys(got).find((k) => !Object.hasOwn(expected, k))
+      if (extra !== undefined) fail(`${at}.${extra}: not expected (got ${show(got[extra])})`)
+    }
+    return
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(got) || got.length !== expected.length) mismatch()
+    expected.forEach((e, i) => matches(e, got[i], `${at}[${i}]`, exactObjects))
+    return
+  }
+  if (typeof expected === 'number') {
+    if (typeof got !== 'number' || got !== expected) mismatch()
+    return
+  }
+  if (expected !== got) mismatch()
+}
+
+function checkRequests(expected, received) {
+  if (!Array.isArray(expected)) fail('expect.requests must be an array')
+  if (expected.length !== received.length) {
+    const seen = received.map((r) => `${r.method} ${r.path}`)
+    fail(`expected ${expected.length} request(s) at the sandbox, it received ${received.length}: ${show(seen)}`)
+  }
+  expected.forEach((e, i) => {
+    obj(e, 'expected request')
+    checkKeys(e, REQUEST_KEYS, 'expected request')
+    const r = received[i]
+    for (const k of ['method', 'path']) {
+      if (Object.hasOwn(e, k)) matches(e[k], r[k], `request ${i}.${k}`, false)
+    }
+    if (Object.hasOwn(e, 'headers')) matches(e.headers, r.headers, `request ${i}.headers`, false)
+    if (Object.hasOwn(e, 'body')) matches(e.body, r.json, `request ${i}.body`, true)
+  })
+}
+
+function checkError(err, expected) {
+  obj(expected, 'expect.error')
+  checkKeys(expected, ERROR_KEYS, 'expect.error')
+  if (typeof expected.code !== 'string') fail('expect.error needs a code')
+  if (!(err instanceof oc.OpenConnectorsError)) {
+    fail(`expected an OpenConnectorsError [${expected.code}], got ${inspect(err)}`)
+  }
+  if (err.code !== expected.code) fail(`expected error code ${expected.code}, got ${err.code}: ${err.message}`)
+  const Class = CLASS_OF_CODE[err.code]
+  if (Class && !(err instanceof Class)) fail(`error [${err.code}] is a ${err.name}, not a ${Class.name}`)
+  if (!(err instanceof Error)) fail('the error is not an Error')
+  const isStatus = err instanceof oc.ApiStatusError
+  for (const [key, want] of Object.entries(expected)) {
+    let ok
+    switch (key) {
+      case 'code':
+      case 'description':
+        ok = true
+        break
+      case 'status':
+        ok = err.status === want
+        break
+      case 'field':
+        ok = err.field === want
+        break
+      case 'message_contains': {
+        // The platform's `message` for a status error, else the error's text.
+        const text = isStatus ? err.platformMessage : err.message
+        ok = typeof text === 'string' && text.includes(want)
+        break
+      }
+      case 'provider_message_contains':
+        ok = typeof err.providerMessage === 'string' && err.providerMessage.includes(want)
+        break
+      case 'body_contains':
+        ok = typeof err.body === 'string' && err.body.includes(want)
+        break
+      case 'request_id':
+        try {
+          matches(want, err.requestId ?? null, 'error.request_id', false)
+          ok = true
+        } catch {
+          ok = false
+        }
+        break
+      case 'retry_after':
+        ok = typeof err.retryAfter === 'number' && err.retryAfter === want
+        break
+      case 'request_sent':
+        ok = (err.requestSent ?? 'none') === want
+        break
+      default:
+        ok = false
+    }
+    if (!ok) fail(`error ${key}: expected ${show(want)}, got [${err.code}] ${inspect(err)}`)
+  }
+}
+
+/** `secrets` holds [label, value] pairs; the failure names the label, never the value. */
+function noLeak(text, secrets, what) {
+  for (const [label, s] of secrets) {
+    if (s.length >= 4 && String(text).includes(s)) fail(`${what} leaks a secret (${label})`)
+  }
+}
+
+function toOptions(args, what) {
+  obj(args, what)
+  const out = {}
+  for (const [k, v] of Object.entries(args)) out[ARG_NAMES[k] ?? k] = v
+  return out
+}
+
+async function call(client, operation, args, what) {
+  switch (operation) {
+    case 'create_instance':
+      return client.createInstance(toOptions(args ?? {}, what))
+    default:
+      fail(`unknown operation ${show(operation)}; this runner cannot run it`)
+  }
+}
+
+function buildClient(settings, sandbox) {
+  const base = settings.base_url === undefined ? sandbox.baseUrl : String(settings.base_url).replaceAll('{sandbox}', sandbox.root)
+  const options = {
+    baseUrl: base,
+    userSecret: settings.user_secret ?? DEFAULT_USER_SECRET,
+    organizationSecret: settings.organization_secret ?? DEFAULT_ORGANIZATION_SECRET,
+    useEnv: false, // runners never read OPEN_CONNECTORS_* for a case
+  }
+  if (settings.timeout_ms !== undefined) options.timeout = settings.timeout_ms
+  if (settings.max_retries !== undefined) options.maxRetries = settings.max_retries
+  return new oc.Client(options)
+}
+
+async function runCase(path, sandbox) {
+  let c
+  try {
+    c = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    fail(`invalid JSON: ${e.message}`)
+  }
+  obj(c, 'case')
+  checkKeys(c, CASE_KEYS, 'case')
+  const settings = obj(c.client ?? {}, 'client')
+  checkKeys(settings, CLIENT_KEYS, 'client')
+  if (typeof c.operation !== 'string') fail('case has no operation')
+  if (c.operation !== 'create_instance') fail(`unknown operation ${show(c.operation)}; this runner cannot run it`)
+  const args = c.args ?? {}
+  const expect = obj(c.expect, 'expect')
+  checkKeys(expect, EXPECT_KEYS, 'expect')
+  if (Object.hasOwn(expect, 'result') === Object.hasOwn(expect, 'error')) fail('expect needs exactly one of result and error')
+  const faults = c.faults ?? []
+  if (!Array.isArray(faults)) fail('faults must be an array')
+  const setup = c.setup ?? []
+  if (!Array.isArray(setup)) fail('setup must be an array')
+  setup.forEach((step) => {
+    obj(step, 'setup step')
+    checkKeys(step, SETUP_KEYS, 'setup step')
+    if (step.operation !== 'create_instance') fail(`setup: unknown operation ${show(step.operation)}; this runner cannot run it`)
+  })
+
+  await sandbox.reset()
+  for (const f of faults) await sandbox.fault(f)
+
+  let client = null
+  let clientError = null
+  try {
+    client = buildClient(settings, sandbox)
+  } catch (e) {
+    clientError = e
+  }
+  for (const [i, step] of setup.entries()) {
+    if (client === null) fail(`setup needs a client: ${clientError}`)
+    try {
+      await call(client, step.operation, step.args, `setup step ${i} args`)
+    } catch (e) {
+      if (e instanceof CaseError) throw e
+      fail(`setup step ${i} failed: ${e}`)
+    }
+  }
+  const before = (await sandbox.journal()).length
+
+  let result = null
+  let error = clientError
+  if (client !== null) {
+    try {
+      result = await call(client, c.operation, args, 'args')
+    } catch (e) {
+      if (e instanceof CaseError) throw e
+      error = e
+    }
+  }
+
+  const received = (await sandbox.journal()).slice(before)
+  if (Object.hasOwn(expect, 'requests')) checkRequests(expect.requests, received)
+
+  const secrets = [
+    ['the user secret', settings.user_secret ?? DEFAULT_USER_SECRET],
+    ['the organization secret', settings.organization_secret ?? DEFAULT_ORGANIZATION_SECRET],
+  ]
+  for (const [section, key] of [
+    ['configuration', 'password'],
+    ['configuration', 'oauth.api.secret'],
+    ['provider_data', 'code'],
+  ]) {
+    const v = isPlainObject(args) && isPlainObject(args[section]) ? args[section][key] : undefined
+    secrets.push([`args.${section}.${key}`, v])
+  }
+  const stringSecrets = secrets.filter(([, s]) => typeof s === 'string')
+
+  if (Object.hasOwn(expect, 'result')) {
+    if (error !== null) fail(`expected a result, got error ${error instanceof oc.OpenConnectorsError ? `[${error.code}] ` : ''}${error?.stack ?? error}`)
+    if (!(result instanceof oc.Instance)) fail(`expected an Instance, got ${inspect(result)}`)
+    const json = result.toJSON()
+    if (typeof json.token === 'string') stringSecrets.push(['the instance token', json.token])
+    matches(expect.result, json, 'result', false)
+    // The object's own fields agree with its JSON.
+    if (result.id !== json.id || result.token !== json.token) fail('the Instance fields disagree with its JSON')
+    noLeak(inspect(result), stringSecrets, 'util.inspect of the instance')
+    noLeak(inspect(result, { depth: Infinity, showHidden: true }), stringSecrets, 'util.inspect (showHidden) of the instance')
+    noLeak(String(result), stringSecrets, 'String() of the instance')
+  } else {
+    if (error === null) fail(`expected error ${show(expect.error)}, got instance ${JSON.stringify(result)}`)
+    checkError(error, expect.error)
+    noLeak(String(error), stringSecrets, 'String() of the error')
+    noLeak(inspect(error), stringSecrets, 'util.inspect of the error')
+    noLeak(JSON.stringify(error), stringSecrets, 'JSON.stringify of the error')
+  }
+  if (client !== null) {
+    noLeak(inspect(client), stringSecrets, 'util.inspect of the client')
+    noLeak(inspect(client, { showHidden: true, depth: Infinity }), stringSecrets, 'util.inspect (showHidden) of the client')
+    noLeak(JSON.stringify(client), stringSecrets, 'JSON.stringify of the client')
+    noLeak(String(client), stringSecrets, 'String() of the client')
+  }
+}
+
+let files = []
+try {
+  files = readdirSync(CASES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+} catch (e) {
+  test('cases::directory', () => {
+    throw new Error(`cannot read the cases directory ${CASES_DIR}: ${e.message}`)
+  })
+}
+
+let sandbox = null
+if (files.length > 0) {
+  before(async () => {
+    sandbox = await Sandbox.start()
+  })
+  after(async () => {
+    await sandbox?.stop()
+  })
+  for (const f of files) {
+    test(`cases::${basename(f, '.json')}`, async () => {
+      if (sandbox === null) throw new Error('the sandbox did not start')
+      await runCase(join(CASES_DIR, f), sandbox)
+    })
+  }
+} else {
+  test('cases::none_found', () => {
+    throw new Error(`no case files in ${CASES_DIR}`)
+  })
+}
