@@ -1,0 +1,188 @@
+//! Python objects <-> `serde_json::Value`, with no dependency beyond pyo3.
+//!
+//! Python to JSON accepts exactly what `json.dumps` would without options: dicts with
+//! `str` keys, lists and tuples, `str`, `int` (64-bit), finite `float`, `bool` and
+//! `None`. Anything else is an `InvalidInputError` naming the argument; messages
+//! name the place (`configuration['key'][0]`) and the type, never the value, which may
+//! be a secret.
+
+use std::fmt::Write as _;
+
+use open_connectors::Error;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+/// Deeper than this is refused (it also stops self-referencing lists).
+const MAX_DEPTH: usize = 100;
+
+fn invalid(field: &str, path: &str, reason: String) -> Error {
+    let reason = if path == field {
+        reason
+    } else {
+        format!("{path}: {reason}")
+    };
+    Error::InvalidInput {
+        field: field.to_owned(),
+        reason,
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// Converts the value of argument `field` to JSON.
+pub fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, Error> {
+    let mut path = field.to_owned();
+    convert(obj, field, &mut path, 0)
+}
+
+fn convert(
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    path: &mut String,
+    depth: usize,
+) -> Result<Value, Error> {
+    if depth > MAX_DEPTH {
+        return Err(invalid(
+            field,
+            path,
+            format!("nested deeper than {MAX_DEPTH} levels (or contains itself)"),
+        ));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow().map_err(|_| {
+            invalid(
+                field,
+                path,
+                "is not valid Unicode (lone surrogate)".to_owned(),
+            )
+        })?;
+        return Ok(Value::String(s.into_owned()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::Number(i.into()));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::Number(u.into()));
+        }
+        return Err(invalid(
+            field,
+            path,
+            "the integer is out of range (JSON integers here must fit in 64 bits)".to_owned(),
+        ));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let f: f64 = obj
+            .extract()
+            .map_err(|_| invalid(field, path, "is not a float".to_owned()))?;
+        return Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+            invalid(
+                field,
+                path,
+                "a float must be finite (NaN and infinity are not JSON)".to_owned(),
+            )
+        });
+    }
+    if let Ok(dict) = obj.cast::<PyDict>() {
+        let mut map = Map::with_capacity(dict.len());
+        let base = path.len();
+        for (key, value) in dict.iter() {
+            let key = match key.cast::<PyString>() {
+                Ok(k) => k.to_cow().map_err(|_| {
+                    invalid(
+                        field,
+                        path,
+                        "a key is not valid Unicode (lone surrogate)".to_owned(),
+                    )
+                })?,
+                Err(_) => {
+                    return Err(invalid(
+                        field,
+                        path,
+                        format!(
+                            "dict keys must be str, found a key of type {}",
+                            type_name(&key)
+                        ),
+                    ));
+                }
+            };
+            let _ = write!(path, "[{:?}]", key.as_ref());
+            let v = convert(&value, field, path, depth + 1)?;
+            path.truncate(base);
+            map.insert(key.into_owned(), v);
+        }
+        return Ok(Value::Object(map));
+    }
+    let items = if let Ok(list) = obj.cast::<PyList>() {
+        Some(list.iter().collect::<Vec<_>>())
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        Some(tuple.iter().collect::<Vec<_>>())
+    } else {
+        None
+    };
+    if let Some(items) = items {
+        let mut out = Vec::with_capacity(items.len());
+        let base = path.len();
+        for (i, item) in items.iter().enumerate() {
+            let _ = write!(path, "[{i}]");
+            out.push(convert(item, field, path, depth + 1)?);
+            path.truncate(base);
+        }
+        return Ok(Value::Array(out));
+    }
+    Err(invalid(
+        field,
+        path,
+        format!(
+            "values of type {} are not supported; use dict (str keys), list, tuple, str, int, float, bool or None",
+            type_name(obj)
+        ),
+    ))
+}
+
+/// Converts JSON to plain Python objects (dict, list, str, int, float, bool, None).
+pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => map_to_py(py, map)?.into_any(),
+    })
+}
+
+/// Converts a JSON object to a Python dict.
+pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in map {
+        dict.set_item(k, to_py(py, v)?)?;
+    }
+    Ok(dict)
+}

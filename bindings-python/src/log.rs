@@ -1,0 +1,136 @@
+//! Forwards the core's `tracing` events (target `open_connectors`) to the standard
+//! `logging` logger `open_connectors`.
+//!
+//! Kept cheap: the logger's effective level is read (with the GIL, which the caller
+//! holds anyway) at the start of every client call and cached in an atomic; an event
+//! below it costs one atomic load and never touches Python. Only an event the logger
+//! wants takes the GIL. The core never puts a secret in an event's fields.
+
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber};
+
+const TARGET: &str = "open_connectors";
+
+/// Python's level number below which events are dropped without touching Python.
+/// Starts above CRITICAL: nothing is forwarded until a client call has read the level.
+static MIN_LEVEL: AtomicI64 = AtomicI64::new(i64::MAX);
+
+static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    LOGGER
+        .get_or_try_init(py, || {
+            Ok(py
+                .import("logging")?
+                .call_method1("getLogger", (TARGET,))?
+                .unbind())
+        })
+        .map(|l| l.bind(py))
+}
+
+/// Re-reads the logger's effective level. Called at the start of each client call.
+pub fn refresh(py: Python<'_>) {
+    let level = logger(py)
+        .and_then(|l| l.call_method0(pyo3::intern!(py, "getEffectiveLevel")))
+        .and_then(|l| l.extract::<i64>())
+        .unwrap_or(i64::MAX);
+    MIN_LEVEL.store(level, Ordering::Relaxed);
+}
+
+fn py_level(level: &Level) -> i64 {
+    match *level {
+        Level::ERROR => 40,
+        Level::WARN => 30,
+        Level::INFO => 20,
+        Level::DEBUG => 10,
+        Level::TRACE => 5,
+    }
+}
+
+fn ours(meta: &Metadata<'_>) -> bool {
+    let t = meta.target();
+    t == TARGET || t.starts_with("open_connectors::")
+}
+
+/// Formats an event as `message key=value ...`.
+#[derive(Default)]
+struct Line {
+    message: String,
+    fields: String,
+}
+
+impl Visit for Line {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            let _ = write!(self.fields, " {}={}", field.name(), value);
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            let _ = write!(self.fields, " {}={:?}", field.name(), value);
+        }
+    }
+}
+
+struct PyLogging;
+
+impl Subscriber for PyLogging {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        if ours(meta) && meta.is_event() {
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        ours(meta) && py_level(meta.level()) >= MIN_LEVEL.load(Ordering::Relaxed)
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let level = py_level(event.metadata().level());
+        let mut line = Line::default();
+        event.record(&mut line);
+        let text = format!("{}{}", line.message, line.fields);
+        Python::attach(|py| {
+            let Ok(logger) = logger(py) else { return };
+            let wanted = logger
+                .call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))
+                .and_then(|b| b.is_truthy())
+                .unwrap_or(false);
+            if wanted && let Err(e) = logger.call_method1(pyo3::intern!(py, "log"), (level, text)) {
+                e.write_unraisable(py, None);
+            }
+        });
+    }
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
+}
+
+/// Installs the forwarding subscriber as this extension's global `tracing` default.
+pub fn install() {
+    // Fails only if already installed (the module initialised twice): keep the first.
+    let _ = tracing::subscriber::set_global_default(PyLogging);
+}

@@ -1,0 +1,192 @@
+//! The tokio runtime the binding runs on: one per process, rebuilt after `os.fork()`.
+//!
+//! A forked child inherits the parent's runtime object but none of its threads, so a
+//! future spawned on it never runs (build notes, pitfall 9). The runtime is therefore
+//! tagged with the pid that built it; a child sees a different pid, leaks the stale
+//! runtime (dropping it would wait for threads that do not exist, or touch the
+//! parent's epoll instance) and builds a fresh one.
+//!
+//! `pyo3_async_runtimes::tokio` keeps its runtime in a `OnceLock` that cannot be
+//! replaced after a fork, so the async client goes through pyo3-async-runtimes'
+//! generic machinery with [`ForkAwareTokio`] instead: the same `future_into_py`, on
+//! this runtime.
+
+use std::cell::OnceCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyRuntimeError, PySystemError};
+use pyo3::panic::PanicException;
+use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
+use tokio::runtime::{Handle, Runtime};
+
+struct Slot {
+    pid: u32,
+    runtime: Runtime,
+}
+
+/// Locked only by threads attached to Python (which hold the GIL throughout), so a
+/// Python `os.fork()` never copies it in a locked state.
+static SLOT: Mutex<Option<Slot>> = Mutex::new(None);
+
+/// How often a waiting sync call wakes up to let Python handle signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// The runtime's handle, building the runtime on first use and again in a forked child.
+pub fn handle() -> std::io::Result<Handle> {
+    let pid = std::process::id();
+    let mut slot = SLOT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = slot.as_ref()
+        && s.pid == pid
+    {
+        return Ok(s.runtime.handle().clone());
+    }
+    if let Some(stale) = slot.take() {
+        // Inherited from the parent process: its worker threads do not exist here.
+        std::mem::forget(stale);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("open-connectors")
+        .build()?;
+    let handle = runtime.handle().clone();
+    *slot = Some(Slot { pid, runtime });
+    Ok(handle)
+}
+
+/// [`handle`] for code attached to Python: a failure becomes a Python exception.
+pub fn py_handle() -> PyResult<Handle> {
+    handle().map_err(|e| PySystemError::new_err(format!("could not start the tokio runtime: {e}")))
+}
+
+/// Runs `fut` on the runtime and waits for it with the GIL released, waking up every
+/// [`SIGNAL_POLL`] to let Python raise `KeyboardInterrupt` (the task is then aborted).
+pub fn wait<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handle = py_handle()?;
+    let mut task = handle.spawn(fut);
+    loop {
+        let h = handle.clone();
+        let polled =
+            py.detach(|| h.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task).await }));
+        match polled {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) if e.is_panic() => {
+                return Err(PanicException::new_err(format!(
+                    "open_connectors: the request task panicked: {}",
+                    panic_message(e.into_panic().as_ref())
+                )));
+            }
+            Ok(Err(e)) => {
+                return Err(PyRuntimeError::new_err(format!(
+                    "open_connectors: the request task was cancelled: {e}"
+                )));
+            }
+            Err(_elapsed) => {
+                if let Err(e) = py.check_signals() {
+                    task.abort();
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "unknown panic"
+    }
+}
+
+/// pyo3-async-runtimes' generic runtime over [`handle`].
+pub struct ForkAwareTokio;
+
+tokio::task_local! {
+    static TASK_LOCALS: OnceCell<TaskLocals>;
+}
+
+/// The current runtime when called from one of its threads (no lock needed), else the
+/// process's runtime.
+fn spawn_handle() -> Handle {
+    match Handle::try_current() {
+        Ok(h) => h,
+        Err(_) => handle().expect("open_connectors: could not start the tokio runtime"),
+    }
+}
+
+impl GenericRuntime for ForkAwareTokio {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        spawn_handle().spawn(fut)
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        spawn_handle().spawn_blocking(f)
+    }
+}
+
+impl ContextExt for ForkAwareTokio {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = OnceCell::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|c| c.get().cloned())
+            .unwrap_or_default()
+    }
+}
+
+/// The running asyncio loop's task locals, or a clear error when there is none.
+pub fn running_loop_locals(py: Python<'_>, what: &str) -> PyResult<TaskLocals> {
+    match pyo3_async_runtimes::generic::get_current_locals::<ForkAwareTokio>(py) {
+        Ok(locals) => Ok(locals),
+        Err(e) if e.is_instance_of::<PyRuntimeError>(py) => {
+            let err = PyRuntimeError::new_err(format!(
+                "{what} must be awaited inside a running asyncio event loop (no running event loop); \
+                 call it from a coroutine (e.g. under asyncio.run()), or use open_connectors.Client for synchronous code"
+            ));
+            err.set_cause(py, Some(e));
+            Err(err)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An already-completed asyncio future holding `value`, on the running loop.
+pub fn ready<'py>(
+    py: Python<'py>,
+    value: Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let locals = running_loop_locals(py, what)?;
+    let fut = locals
+        .event_loop(py)
+        .call_method0(pyo3::intern!(py, "create_future"))?;
+    fut.call_method1(pyo3::intern!(py, "set_result"), (value,))?;
+    Ok(fut)
+}

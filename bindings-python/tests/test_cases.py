@@ -1,0 +1,407 @@
+"""The Python runner of the shared cross-language cases (``tests/cases/*.json``).
+
+Format: ``tests/README.md``. Every case runs twice, through ``Client`` and through
+``AsyncClient``, against the session's sandbox. A case this runner cannot run (an
+unknown key, operation or matcher) FAILS; nothing is skipped. ``OC_CASES_DIR``
+overrides the directory (for trying cases out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
+
+import pytest
+
+import open_connectors as oc
+from conftest import DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, REPO, Sandbox
+
+CASES_DIR = Path(os.environ.get("OC_CASES_DIR") or REPO / "tests" / "cases")
+
+CASE_KEYS = {"description", "client", "faults", "setup", "operation", "args", "expect"}
+CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries"}
+EXPECT_KEYS = {"requests", "result", "error"}
+ERROR_KEYS = {
+    "code",
+    "status",
+    "field",
+    "message_contains",
+    "provider_message_contains",
+    "body_contains",
+    "request_id",
+    "retry_after",
+    "request_sent",
+    "description",
+}
+REQUEST_KEYS = {"method", "path", "headers", "body"}
+SETUP_KEYS = {"operation", "args"}
+OPERATIONS = {"create_instance"}
+CREATE_ARGS = {
+    "element",
+    "name",
+    "tags",
+    "configuration",
+    "provider_data",
+    "external_authentication",
+    "endpoint",
+    "extra",
+}
+
+Json = Any
+AnyClient = Union[oc.Client, oc.AsyncClient]
+
+
+class CaseError(AssertionError):
+    """The case is malformed, or uses something this runner does not know."""
+
+
+def case_files() -> List[Path]:
+    if not CASES_DIR.is_dir():
+        return []
+    return sorted(CASES_DIR.glob("*.json"))
+
+
+def check_keys(obj: Json, allowed: Set[str], what: str) -> Dict[str, Json]:
+    if not isinstance(obj, dict):
+        raise CaseError(f"{what} must be an object")
+    unknown = sorted(set(obj) - allowed)
+    if unknown:
+        raise CaseError(f"{what}: unknown key(s) {unknown}; this runner cannot run it")
+    return obj
+
+
+# ---- matchers (tests/README.md) -------------------------------------------------
+
+_MISSING = object()
+
+
+def type_name(v: Json) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, dict):
+        return "object"
+    return type(v).__name__
+
+
+def is_number(v: Json) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def is_special(v: Json) -> bool:
+    return isinstance(v, dict) and len(v) == 1 and next(iter(v)).startswith("$")
+
+
+def match(expected: Json, got: Json, at: str, exact_objects: bool = False) -> None:
+    """Raises AssertionError unless ``got`` matches ``expected``."""
+
+    def mismatch() -> AssertionError:
+        shown = "<absent>" if got is _MISSING else json.dumps(got)
+        return AssertionError(f"{at}: expected {json.dumps(expected)}, got {shown}")
+
+    if is_special(expected):
+        (op, arg), = expected.items()
+        if op == "$type":
+            ok = got is not _MISSING and (
+                type_name(got) == arg or (arg == "number" and is_number(got))
+            )
+        elif op == "$any":
+            ok = got is not _MISSING
+        elif op == "$absent":
+            ok = got is _MISSING
+        elif op == "$prefix":
+            ok = isinstance(got, str) and got.startswith(arg)
+        elif op == "$contains":
+            ok = isinstance(got, str) and arg in got
+        else:
+            raise CaseError(f"{at}: unknown matcher {op}; this runner cannot run it")
+        if not ok:
+            raise mismatch()
+        return
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            raise mismatch()
+        for key, want in expected.items():
+            match(want, got.get(key, _MISSING), f"{at}.{key}", exact_objects)
+        if exact_objects:
+            extra = [k for k in got if k not in expected]
+            if extra:
+                raise AssertionError(f"{at}.{extra[0]}: not expected (got {json.dumps(got[extra[0]])})")
+        return
+    if isinstance(expected, list):
+        if not isinstance(got, list) or len(got) != len(expected):
+            raise mismatch()
+        for i, (e, g) in enumerate(zip(expected, got)):
+            match(e, g, f"{at}[{i}]", exact_objects)
+        return
+    if is_number(expected):
+        if not (is_number(got) and got == expected):
+            raise mismatch()
+        return
+    if isinstance(expected, bool) or expected is None or isinstance(expected, str):
+        if type_name(got) != type_name(expected) or got != expected:
+            raise mismatch()
+        return
+    raise CaseError(f"{at}: {expected!r} is not JSON")
+
+
+def check_requests(expected: Json, received: List[Json]) -> None:
+    if not isinstance(expected, list):
+        raise CaseError("expect.requests must be an array")
+    seen = [f"{r.get('method')} {r.get('path')}" for r in received]
+    assert len(received) == len(expected), (
+        f"expected {len(expected)} request(s) at the sandbox, it received {len(received)}: {seen}"
+    )
+    for i, (want, got) in enumerate(zip(expected, received)):
+        want = check_keys(want, REQUEST_KEYS, "expected request")
+        for key in ("method", "path"):
+            if key in want:
+                match(want[key], got.get(key, _MISSING), f"request {i}.{key}")
+        if "headers" in want:
+            match(want["headers"], got.get("headers", _MISSING), f"request {i}.headers")
+        if "body" in want:
+            match(want["body"], got.get("json"), f"request {i}.body", exact_objects=True)
+
+
+def check_error(err: oc.OpenConnectorsError, expected: Dict[str, Json]) -> None:
+    check_keys(expected, ERROR_KEYS, "expect.error")
+    if "code" not in expected:
+        raise CaseError("expect.error needs a code")
+    assert err.code == expected["code"], (
+        f"expected error code {expected['code']}, got {err.code}: {type(err).__name__}: {err}"
+    )
+    status_error = err if isinstance(err, oc.ApiStatusError) else None
+    for key, want in expected.items():
+        if key in ("code", "description"):
+            continue
+        if key == "status":
+            ok = getattr(err, "status", None) == want
+        elif key == "field":
+            ok = getattr(err, "field", None) == want
+        elif key == "message_contains":
+            if status_error is not None:
+                ok = status_error.message is not None and want in status_error.message
+            else:
+                ok = want in str(err)
+        elif key == "provider_message_contains":
+            pm = status_error.provider_message if status_error is not None else None
+            ok = pm is not None and want in pm
+        elif key == "body_contains":
+            body = getattr(err, "body", None)
+            ok = body is not None and want in body
+        elif key == "request_id":
+            try:
+                match(want, getattr(err, "request_id", None), "error.request_id")
+                ok = True
+            except AssertionError:
+                ok = False
+        elif key == "retry_after":
+            ra = status_error.retry_after if status_error is not None else None
+            ok = ra is not None and is_number(want) and float(ra) == float(want)
+        elif key == "request_sent":
+            ok = (getattr(err, "request_sent", None) or "none") == want
+        else:  # pragma: no cover - check_keys refused it
+            raise CaseError(f"expect.error: unknown key {key}")
+        assert ok, f"error {key}: expected {json.dumps(want)}, got {type(err).__name__}{err.__dict__}: {err}"
+
+
+def no_leak(text: str, secrets: List[str], what: str) -> None:
+    for s in secrets:
+        assert not (len(s) >= 4 and s in text), f"{what} leaks a secret"
+
+
+# ---- running a case --------------------------------------------------------------
+
+
+class Case:
+    def __init__(self, path: Path, sandbox: Sandbox) -> None:
+        try:
+            raw = json.loads(path.read_text())
+        except ValueError as e:
+            raise CaseError(f"{path.name}: invalid JSON: {e}") from e
+        case = check_keys(raw, CASE_KEYS, "case")
+        self.settings = check_keys(case.get("client", {}), CLIENT_KEYS, "client")
+        self.faults: List[Json] = case.get("faults", [])
+        if not isinstance(self.faults, list):
+            raise CaseError("faults must be an array")
+        self.setup: List[Tuple[str, Dict[str, Json]]] = []
+        for step in case.get("setup", []):
+            step = check_keys(step, SETUP_KEYS, "setup step")
+            self.setup.append(self.operation(step.get("operation"), step.get("args", {}), "setup step"))
+        self.op, self.args = self.operation(case.get("operation"), case.get("args", {}), "case")
+        self.expect = check_keys(case.get("expect"), EXPECT_KEYS, "expect")
+        if ("result" in self.expect) == ("error" in self.expect):
+            raise CaseError("expect needs exactly one of result and error")
+        if "error" in self.expect:
+            check_keys(self.expect["error"], ERROR_KEYS, "expect.error")
+        self.sandbox = sandbox
+
+    @staticmethod
+    def operation(name: Json, args: Json, what: str) -> Tuple[str, Dict[str, Json]]:
+        if name not in OPERATIONS:
+            raise CaseError(f"{what}: unknown operation {name!r}; this runner cannot run it")
+        return name, check_keys(args, CREATE_ARGS, f"{what} args")
+
+    def client_kwargs(self) -> Dict[str, Any]:
+        s = self.settings
+        base_url = s.get("base_url", self.sandbox.base_url).replace("{sandbox}", self.sandbox.root)
+        kwargs: Dict[str, Any] = {
+            "base_url": base_url,
+            "user_secret": s.get("user_secret", DEFAULT_USER_SECRET),
+            "organization_secret": s.get("organization_secret", DEFAULT_ORGANIZATION_SECRET),
+        }
+        if "timeout_ms" in s:
+            kwargs["timeout"] = s["timeout_ms"] / 1000.0
+        if "max_retries" in s:
+            kwargs["max_retries"] = s["max_retries"]
+        return kwargs
+
+    def secrets(self, instance: Optional[oc.Instance]) -> List[str]:
+        kw = self.client_kwargs()
+        out = [kw["user_secret"], kw["organization_secret"]]
+        for section, key in (
+            ("configuration", "password"),
+            ("configuration", "oauth.api.secret"),
+            ("provider_data", "code"),
+        ):
+            value = (self.args.get(section) or {}).get(key) if isinstance(self.args.get(section), dict) else None
+            if isinstance(value, str):
+                out.append(value)
+        if instance is not None:
+            out.append(instance.token)
+        return [s for s in out if isinstance(s, str)]
+
+    def prepare(self) -> None:
+        self.sandbox.reset()
+        for fault in self.faults:
+            self.sandbox.fault(fault)
+
+    @staticmethod
+    def split(args: Dict[str, Json]) -> Tuple[Json, Dict[str, Json]]:
+        rest = dict(args)
+        return rest.pop("element", None), rest
+
+    def check(
+        self,
+        client: Optional[AnyClient],
+        outcome: Union[oc.Instance, oc.OpenConnectorsError],
+        before: int,
+    ) -> None:
+        received = self.sandbox.journal()[before:]
+        if "requests" in self.expect:
+            check_requests(self.expect["requests"], received)
+        if isinstance(outcome, oc.Instance):
+            if "error" in self.expect:
+                raise AssertionError(
+                    f"expected error {json.dumps(self.expect['error'])}, got instance {outcome.to_dict()}"
+                )
+            raw = outcome.to_dict()
+            match(self.expect["result"], raw, "result")
+            # The typed attributes agree with the JSON.
+            if isinstance(raw.get("id"), int):
+                assert outcome.id == raw["id"]
+            assert outcome.token == raw.get("token")
+            secrets = self.secrets(outcome)
+            no_leak(repr(outcome), secrets, "repr() of the instance")
+        else:
+            if "result" in self.expect:
+                raise AssertionError(
+                    f"expected a result, got error [{outcome.code}] {type(outcome).__name__}: {outcome}"
+                )
+            check_error(outcome, self.expect["error"])
+            secrets = self.secrets(None)
+            no_leak(str(outcome), secrets, "str() of the error")
+            no_leak(repr(outcome), secrets, "repr() of the error")
+        if client is not None:
+            no_leak(repr(client), secrets, "repr() of the client")
+
+    def run_sync(self) -> None:
+        self.prepare()
+        client: Optional[oc.Client] = None
+        outcome: Union[oc.Instance, oc.OpenConnectorsError]
+        try:
+            client = oc.Client(**self.client_kwargs())
+        except oc.OpenConnectorsError as e:
+            outcome = e
+        with client if client is not None else _Null():
+            for i, (_, args) in enumerate(self.setup):
+                if client is None:
+                    raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
+                element, rest = self.split(args)
+                try:
+                    client.create_instance(element, **rest)
+                except oc.OpenConnectorsError as e:
+                    raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
+            before = len(self.sandbox.journal())
+            if client is not None:
+                element, rest = self.split(self.args)
+                try:
+                    outcome = client.create_instance(element, **rest)
+                except oc.OpenConnectorsError as e:
+                    outcome = e
+            self.check(client, outcome, before)
+
+    async def run_async(self) -> None:
+        self.prepare()
+        client: Optional[oc.AsyncClient] = None
+        outcome: Union[oc.Instance, oc.OpenConnectorsError]
+        try:
+            client = oc.AsyncClient(**self.client_kwargs())
+        except oc.OpenConnectorsError as e:
+            outcome = e
+        for i, (_, args) in enumerate(self.setup):
+            if client is None:
+                raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
+            element, rest = self.split(args)
+            try:
+                await client.create_instance(element, **rest)
+            except oc.OpenConnectorsError as e:
+                raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
+        before = len(self.sandbox.journal())
+        if client is not None:
+            async with client:
+                element, rest = self.split(self.args)
+                try:
+                    outcome = await client.create_instance(element, **rest)
+                except oc.OpenConnectorsError as e:
+                    outcome = e
+        self.check(client, outcome, before)
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _params() -> List[Any]:
+    files = case_files()
+    if not files:
+        return [pytest.param(None, id="no-case-files")]
+    return [pytest.param(f, id=f.stem) for f in files]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("path", _params())
+def test_case(path: Optional[Path], mode: str, sandbox: Sandbox) -> None:
+    if path is None:
+        pytest.fail(f"no case files (*.json) in {CASES_DIR}")
+    case = Case(path, sandbox)
+    if mode == "sync":
+        case.run_sync()
+    else:
+        asyncio.run(case.run_async())

@@ -1,0 +1,78 @@
+"""The core's events reach the standard logger "open_connectors", without secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import List
+
+import pytest
+
+import open_connectors as oc
+from conftest import BASIC, DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, Sandbox
+
+PASSWORD = "hunter2-password"
+
+
+def records(caplog: pytest.LogCaptureFixture) -> List[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "open_connectors"]
+
+
+def no_secrets(caplog: pytest.LogCaptureFixture, *extra: str) -> None:
+    for r in records(caplog):
+        text = r.getMessage()
+        for s in (DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET, PASSWORD, *extra):
+            assert s not in text, text
+
+
+def test_success_and_failure_are_logged_at_debug(sb: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="open_connectors")
+    client = oc.Client(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET)
+    inst = client.create_instance("insightly", configuration={"username": "u", "password": PASSWORD})
+    sb.fault({"method": "POST", "path": "/elements/api-v2/instances", "status": 503, "body": {"message": "down"}})
+    with pytest.raises(oc.InternalServerError):
+        client.create_instance("insightly", configuration={"username": "u", "password": PASSWORD})
+    messages = [r.getMessage() for r in records(caplog)]
+    assert any("status=200" in m and "path=/elements/api-v2/instances" in m for m in messages), messages
+    assert any(m.startswith("request failed") and "status=503" in m for m in messages), messages
+    assert any(m.startswith("giving up") for m in messages), messages
+    assert all(r.levelno == logging.DEBUG for r in records(caplog))
+    no_secrets(caplog, inst.token)
+
+
+def test_retries_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="open_connectors")
+    client = oc.Client(
+        base_url="http://127.0.0.1:1/elements/api-v2",
+        user_secret=DEFAULT_USER_SECRET,
+        organization_secret=DEFAULT_ORGANIZATION_SECRET,
+        max_retries=1,
+    )
+    with pytest.raises(oc.ApiConnectionError) as e:
+        client.create_instance("insightly", configuration=BASIC)
+    assert e.value.attempts == 2
+    retries = [r for r in records(caplog) if r.getMessage().startswith("retrying")]
+    assert len(retries) == 1 and retries[0].levelno == logging.INFO
+    assert "code=connection" in retries[0].getMessage()
+    assert all(r.levelno >= logging.INFO for r in records(caplog))
+    no_secrets(caplog)
+
+
+def test_async_calls_log_too(sb: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="open_connectors")
+
+    async def run() -> None:
+        async with oc.AsyncClient(
+            base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET
+        ) as client:
+            await client.create_instance("insightly", configuration=BASIC)
+
+    asyncio.run(run())
+    assert any("status=200" in r.getMessage() for r in records(caplog))
+
+
+def test_nothing_is_logged_below_the_loggers_level(sb: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="open_connectors")
+    client = oc.Client(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET)
+    client.create_instance("insightly", configuration=BASIC)
+    assert records(caplog) == []
