@@ -40,8 +40,9 @@ clean:
 
 -include bindings-python/python.mk
 -include bindings-node/node.mk
+-include benches/bench.mk
 
-test: lint test-rust $(TEST_BINDINGS)
+test: lint test-rust $(TEST_BINDINGS) $(TEST_EXTRA)
 	@echo "make test: all checks passed"
 
 demo: demo-rust $(DEMO_BINDINGS)
