@@ -380,6 +380,33 @@ impl Client {
 
     /// Builds, without sending, the request that [`Client::create_instance`] sends.
     /// Bad input is refused here as `invalid_input`.
+    ///
+    /// ```
+    /// use open_connectors::{Client, CreateInstance, ErrorCode};
+    /// use serde_json::json;
+    ///
+    /// let client = Client::builder()
+    ///     .use_env(false)
+    ///     .base_url("https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2")
+    ///     .user_secret("zn96SWr/RjPPWztl+oQcFkT0mbKPpW7hEvPkYcRy6xM=")
+    ///     .organization_secret("4c193728a11e2d03025e29992948b12c")
+    ///     .build()?;
+    /// let request = client.build_create_instance(&CreateInstance::new(5993u64).name("CRM"))?;
+    /// assert_eq!(
+    ///     request.url,
+    ///     "https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2/elements/5993/instances"
+    /// );
+    /// assert_eq!(
+    ///     request.header("authorization"),
+    ///     Some("User zn96SWr/RjPPWztl+oQcFkT0mbKPpW7hEvPkYcRy6xM=, Organization 4c193728a11e2d03025e29992948b12c")
+    /// );
+    /// assert_eq!(request.json(), Some(json!({"name": "CRM"})));
+    /// assert!(!format!("{request:?}").contains("zn96SWr")); // Debug hides the secrets
+    ///
+    /// let bad = client.build_create_instance(&CreateInstance::new("../users")).unwrap_err();
+    /// assert_eq!((bad.code(), bad.field()), (ErrorCode::InvalidInput, Some("element")));
+    /// # Ok::<(), open_connectors::Error>(())
+    /// ```
     pub fn build_create_instance(&self, request: &CreateInstance) -> Result<HttpRequest> {
         let (path, body) = request.to_wire()?;
         Ok(HttpRequest {

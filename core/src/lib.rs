@@ -7,14 +7,20 @@
 //! The first job is creating an authenticated connector instance, whose `token` is
 //! the credential of every later call on it:
 //!
-//! ```no_run
-//! use open_connectors::{Client, CreateInstance, Region};
+//! This example runs (as a doctest) against `oc-sandbox`, the local emulator of the
+//! platform in `tests/sandbox`; against the real platform, use `.region(Region::Us2)`
+//! or the `https://` base URL of your data centre instead.
 //!
-//! # async fn demo() -> Result<(), open_connectors::Error> {
+//! ```
+//! use open_connectors::{Client, CreateInstance, ErrorCode, Region};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sandbox = open_connectors_sandbox::Sandbox::spawn_thread(Default::default())?;
+//! # tokio::runtime::Runtime::new()?.block_on(async {
 //! // Missing settings fall back to OPEN_CONNECTORS_BASE_URL (or _REGION),
 //! // OPEN_CONNECTORS_USER_SECRET and OPEN_CONNECTORS_ORGANIZATION_SECRET.
 //! let client = Client::builder()
-//!     .region(Region::Us2)
+//!     .base_url(sandbox.base_url()) // or .region(Region::Us2)
 //!     .user_secret("sAfK7LJGNz5ZHcNrvdJvLI=f03WbTbH6aRKc0HJ3oOIi")
 //!     .organization_secret("58168435e3b9959a929eb04b6218b9a2")
 //!     .build()?;
@@ -27,20 +33,32 @@
 //!             .tag("Docs"),
 //!     )
 //!     .await?;
+//! assert_eq!(crm.name, "Element Instance Name");
+//! assert_eq!(crm.configuration["password"], "********"); // the platform masks secrets
 //!
 //! // OAuth 2 with the code from the provider's redirect, element by id:
 //! // POST /elements/4806/instances
-//! let drive = client
-//!     .create_instance(&CreateInstance::oauth2(
-//!         4806u64,
-//!         "WCT3Ny3QRbA6HDXY",
-//!         "Rand0MAP1-key",
-//!         "fak3AP1-s3Cr3t",
-//!         "https://mycoolapp.com",
-//!     ))
-//!     .await?;
-//! println!("{} {}", crm.id, drive.token.expose());
-//! # Ok(()) }
+//! let oauth = CreateInstance::oauth2(
+//!     4806u64,
+//!     "WCT3Ny3QRbA6HDXY",
+//!     "Rand0MAP1-key",
+//!     "fak3AP1-s3Cr3t",
+//!     "https://mycoolapp.com",
+//! );
+//! let drive = client.create_instance(&oauth).await?;
+//! assert_eq!(drive.element_id, Some(4806));
+//! let token: &str = drive.token.expose(); // the credential of later instance calls
+//! assert!(!format!("{drive:?}").contains(token)); // Debug never shows it
+//!
+//! // An OAuth code is single-use: the provider refuses it the second time.
+//! let err = client.create_instance(&oauth).await.unwrap_err();
+//! assert_eq!(err.code(), ErrorCode::BadRequest);
+//! assert!(err.as_status().unwrap().provider_message.as_deref().unwrap().contains("invalid_grant"));
+//! # let _ = Region::Us2;
+//! # Ok::<(), open_connectors::Error>(())
+//! # })?;
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! Building a request is a pure step you can inspect ([`Client::build_create_instance`]);

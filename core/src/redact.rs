@@ -9,9 +9,15 @@ pub const REDACTED: &str = "[REDACTED]";
 ///
 /// Matches, case-insensitively: any key containing `password`, `passwd`, `secret`,
 /// `token` or `verifier`, the OAuth keys `oauth.api.key`/`apikey`, and the OAuth
-/// authorization `code`. The platform masks the same kind of values as `"********"`.
+/// authorization `code`. Keys that only describe a credential (`tokenType`,
+/// `oauth.token.url`, `expiresIn`) are not hidden. The platform masks the same kind
+/// of values as `"********"`.
 pub fn is_sensitive_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
+    const DESCRIPTIVE: [&str; 4] = ["type", "url", "expires", "endpoint"];
+    if DESCRIPTIVE.iter().any(|d| k.contains(d)) {
+        return false;
+    }
     const PARTS: [&str; 6] = [
         "password",
         "passwd",
@@ -68,7 +74,14 @@ mod tests {
         ] {
             assert!(is_sensitive_key(k), "{k}");
         }
-        for k in ["username", "oauth.callback.url", "site.address", "name"] {
+        for k in [
+            "username",
+            "oauth.callback.url",
+            "site.address",
+            "name",
+            "tokenType",
+            "oauth.token.url",
+        ] {
             assert!(!is_sensitive_key(k), "{k}");
         }
     }
