@@ -197,6 +197,9 @@ function mapError(err) {
 // Instance
 
 const INSPECT = inspect.custom
+// Passed by `Client#createInstance` only: the object just built by the native module
+// is referenced nowhere else, so the Instance keeps it instead of cloning it again.
+const OWNED = Symbol('owned')
 
 /**
  * An authenticated connector instance: every field the platform sent, named as the
@@ -208,11 +211,11 @@ const INSPECT = inspect.custom
 class Instance {
   #raw
 
-  constructor(raw) {
+  constructor(raw, owned) {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new TypeError('an Instance is built from the JSON object the platform sent')
     }
-    this.#raw = structuredClone(raw)
+    this.#raw = owned === OWNED ? raw : structuredClone(raw)
     for (const [key, value] of Object.entries(structuredClone(raw))) {
       // defineProperty, not assignment: a key such as `__proto__` stays a plain field.
       Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
@@ -284,7 +287,7 @@ class Client {
     } catch (e) {
       throw mapError(e)
     }
-    return new Instance(raw)
+    return new Instance(raw, OWNED)
   }
 
   /** The base URL in use, e.g. `https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2`. */

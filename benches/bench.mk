@@ -1,0 +1,74 @@
+# Benchmarks (benches/), included by the root Makefile, which exports CARGO_BUILD_TARGET,
+# CARGO_TARGET_DIR and OC_SANDBOX_BIN and defines PYTHON, VENV and DEBUG_DIR; the Python
+# and Node makefiles (included before this one) define $(VENV)/.ready and $(NODE_READY).
+#
+#   make bench           release builds of everything, every client, ~5 min: writes BENCHMARKS.md
+#   make bench QUICK=1   the same builds, a few hundred calls per client: writes
+#                        target/bench/BENCHMARKS.quick.md (BENCH_OUT=... to choose)
+#   make bench-report    rewrites BENCHMARKS.md from the last full run's figures (after
+#                        editing benches/PROFILE.md), running nothing
+#   make bench-smoke     the smallest mode on the debug builds of `make test`, report to a
+#                        temporary file: proves every program still runs (no timed checks)
+#
+# The release Python package is installed from its wheel into target/bench/py-site (put
+# first on PYTHONPATH of the benchmark processes) and the release Node module is built
+# into target/bench/node-build and staged as target/bench/node-stage/node_modules/open-connectors,
+# so the debug builds that `make test` installs in .venv and bindings-node/ stay untouched.
+
+BENCH_DIR := $(CARGO_TARGET_DIR)/bench
+BENCH_RELEASE := $(CARGO_TARGET_DIR)/$(CARGO_BUILD_TARGET)/release
+BENCH_PYTHON := $(VENV)/bin/python
+BENCH_PEERS := $(VENV)/.bench-peers
+BENCH_STAGE := $(BENCH_DIR)/node-stage/node_modules/open-connectors
+BENCH_MODE := $(if $(QUICK),quick,full)
+BENCH_OUT ?= $(if $(QUICK),$(BENCH_DIR)/BENCHMARKS.quick.md,$(CURDIR)/BENCHMARKS.md)
+
+.PHONY: bench bench-build bench-peers bench-smoke bench-report
+
+# The Python peers (requests, httpx, aiohttp) in the project's .venv.
+$(BENCH_PEERS): benches/requirements-bench.txt $(VENV)/.ready
+	$(BENCH_PYTHON) -m pip install --disable-pip-version-check --quiet -r benches/requirements-bench.txt
+	touch $@
+
+# The Node peer (axios) is a devDependency of bindings-node: $(NODE_READY) installs it.
+bench-peers: $(BENCH_PEERS) $(NODE_READY)
+
+# Release builds, each once: the sandbox, the Rust bench program, the wheel, the .node.
+bench-build: bench-peers
+	cargo build --release -p open-connectors-sandbox --bin oc-sandbox
+	cargo build --release -p open-connectors --example bench_rust
+	rm -rf $(BENCH_DIR)/wheels $(BENCH_DIR)/py-site $(BENCH_DIR)/node-build $(BENCH_DIR)/node-stage
+	cd bindings-python && $(VENV)/bin/maturin build --release --interpreter $(BENCH_PYTHON) --out $(BENCH_DIR)/wheels
+	$(BENCH_PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps \
+	  --target $(BENCH_DIR)/py-site $(BENCH_DIR)/wheels/*.whl
+	cd bindings-node && npm run build -- --output-dir $(BENCH_DIR)/node-build
+	mkdir -p $(BENCH_STAGE)
+	cp bindings-node/package.json bindings-node/index.js bindings-node/index.mjs \
+	  bindings-node/index.d.ts bindings-node/index.d.mts $(BENCH_DIR)/node-build/* $(BENCH_STAGE)/
+
+bench: bench-build
+	@uptime
+	$(BENCH_PYTHON) benches/run.py --mode $(BENCH_MODE) --out $(BENCH_OUT) \
+	  --json $(BENCH_DIR)/results-$(BENCH_MODE).json \
+	  --sandbox $(BENCH_RELEASE)/oc-sandbox --rust-bin $(BENCH_RELEASE)/examples/bench_rust \
+	  --python $(BENCH_PYTHON) --py-path $(BENCH_DIR)/py-site \
+	  --node-root $(BENCH_DIR)/node-stage \
+	  --wheel "$$(ls $(BENCH_DIR)/wheels/*.whl)" --py-so $(BENCH_DIR)/py-site/open_connectors/_native.abi3.so \
+	  --node-binary "$$(ls $(BENCH_STAGE)/*.node)"
+	@echo "bench: wrote $(BENCH_OUT)"
+
+# Rewrites BENCHMARKS.md from the figures of the last full run (after editing PROFILE.md).
+bench-report:
+	$(BENCH_PYTHON) benches/run.py --from-json $(BENCH_DIR)/results-full.json --out $(CURDIR)/BENCHMARKS.md
+
+# The debug builds of `make test`: the .venv's editable package, bindings-node itself.
+bench-smoke: sandbox python-build node-build $(BENCH_PEERS)
+	cargo build -q -p open-connectors --example bench_rust
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir -p "$$tmp/node_modules" && ln -s "$(CURDIR)/bindings-node" "$$tmp/node_modules/open-connectors"; \
+	$(BENCH_PYTHON) benches/run.py --mode smoke --out "$$tmp/BENCHMARKS.md" \
+	  --sandbox $(OC_SANDBOX_BIN) --rust-bin $(DEBUG_DIR)/examples/bench_rust \
+	  --python $(BENCH_PYTHON) --node-root "$$tmp"
+	@echo "bench-smoke: every benchmark program ran"
+
+TEST_EXTRA += bench-smoke

@@ -1,0 +1,205 @@
+// The Node program of `make bench` (driven by benches/run.py; see benches/README.md).
+//
+// Creates Basic instances against a running sandbox through one client, one call at a
+// time or N in flight, and prints one JSON line: calls per second, latency
+// percentiles, CPU seconds per 1,000 calls (process.cpuUsage) and peak RSS
+// (VmHWM) of this process, and optionally RSS at call-count
+// checkpoints (after a full GC when run with --expose-gc).
+//
+// Clients: sdk (the `open-connectors` Client), fetch (Node's built-in fetch, undici)
+// and axios. The peers send the bytes the SDK sends (the body serialized per call,
+// Authorization, Content-Type and Accept as the SDK sends them), check the status and
+// parse the JSON answer, as the SDK decodes it into an Instance.
+//
+//   node bench_node.mjs --client sdk|fetch|axios --base-url URL --sdk-root DIR --peers-root DIR
+//        [--concurrency N] [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,...]
+// --sdk-root: a folder whose node_modules/open-connectors is the package under test;
+// --peers-root: a folder whose node_modules holds axios (bindings-node).
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+
+const BODY = {
+  element: { key: 'insightly' },
+  name: 'Element Instance Name',
+  tags: ['Docs'],
+  configuration: { username: 'claudeelements', password: 'password' },
+}
+const USER_SECRET = process.env.OPEN_CONNECTORS_USER_SECRET || 'sAfK7LJGNz5ZHcNrvdJvLI=f03WbTbH6aRKc0HJ3oOIi'
+const ORG_SECRET = process.env.OPEN_CONNECTORS_ORGANIZATION_SECRET || '58168435e3b9959a929eb04b6218b9a2'
+const HEADERS = {
+  Authorization: `User ${USER_SECRET}, Organization ${ORG_SECRET}`,
+  'Content-Type': 'application/json',
+  Accept: 'application/json',
+}
+
+function parseArgs(argv) {
+  const a = {
+    client: 'sdk',
+    baseUrl: process.env.OPEN_CONNECTORS_BASE_URL,
+    concurrency: 1,
+    warmup: ['calls', 0],
+    measure: ['calls', 1000],
+    rssAt: [],
+    sdkRoot: process.cwd(),
+    peersRoot: process.cwd(),
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]
+    const value = () => {
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`${flag} needs a value`)
+      return v
+    }
+    switch (flag) {
+      case '--client': a.client = value(); break
+      case '--base-url': a.baseUrl = value(); break
+      case '--concurrency': a.concurrency = Math.max(1, Number(value())); break
+      case '--warmup-calls': a.warmup = ['calls', Number(value())]; break
+      case '--warmup-secs': a.warmup = ['secs', Number(value())]; break
+      case '--calls': a.measure = ['calls', Number(value())]; break
+      case '--secs': a.measure = ['secs', Number(value())]; break
+      case '--rss-at': a.rssAt = value().split(',').filter(Boolean).map(Number); break
+      case '--sdk-root': a.sdkRoot = value(); break
+      case '--peers-root': a.peersRoot = value(); break
+      default: throw new Error(`unknown flag ${flag}`)
+    }
+  }
+  if (!a.baseUrl) throw new Error('--base-url (or OPEN_CONNECTORS_BASE_URL) is required')
+  return a
+}
+
+function check(data) {
+  if (!(data && typeof data.id === 'number' && data.id > 0 && data.token)) {
+    throw new Error(`unexpected answer: ${JSON.stringify(data).slice(0, 200)}`)
+  }
+}
+
+function makeCall(a) {
+  const url = `${a.baseUrl}/instances`
+  if (a.client === 'sdk') {
+    const { Client } = createRequire(path.join(path.resolve(a.sdkRoot), 'noop.js'))('open-connectors')
+    const client = new Client({ baseUrl: a.baseUrl, userSecret: USER_SECRET, organizationSecret: ORG_SECRET })
+    return async () => {
+      const inst = await client.createInstance({
+        element: 'insightly',
+        name: 'Element Instance Name',
+        tags: ['Docs'],
+        configuration: { username: 'claudeelements', password: 'password' },
+      })
+      check(inst)
+    }
+  }
+  if (a.client === 'fetch') {
+    return async () => {
+      const r = await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify(BODY) })
+      if (r.status !== 200) throw new Error(`status ${r.status}`)
+      check(await r.json())
+    }
+  }
+  if (a.client === 'axios') {
+    const axios = createRequire(path.join(path.resolve(a.peersRoot), 'noop.js'))('axios')
+    const ax = axios.create({ httpAgent: new http.Agent({ keepAlive: true }) })
+    return async () => {
+      // axios serializes the object itself (JSON.stringify: the same bytes) and parses the answer.
+      const r = await ax.post(url, BODY, { headers: HEADERS })
+      if (r.status !== 200) throw new Error(`status ${r.status}`)
+      check(r.data)
+    }
+  }
+  throw new Error(`unknown client ${a.client} (sdk, fetch or axios)`)
+}
+
+// Runs calls with `concurrency` in flight until the stop: [calls, latencies (ms, when
+// `record`: the memory checkpoints do not record, so they do not measure the
+// benchmark's own bookkeeping), wall seconds].
+async function phase(call, concurrency, [kind, value], record = true) {
+  const limit = kind === 'calls' ? value : Infinity
+  const start = performance.now()
+  const deadline = kind === 'secs' ? start + value * 1000 : Infinity
+  let tickets = 0
+  let calls = 0
+  const lat = []
+  async function worker() {
+    while (performance.now() < deadline && tickets++ < limit) {
+      const t = performance.now()
+      await call()
+      calls++
+      if (record) lat.push(performance.now() - t)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return [calls, lat, (performance.now() - start) / 1000]
+}
+
+function rssKib() {
+  if (typeof globalThis.gc === 'function') globalThis.gc()
+  return Math.round(process.memoryUsage.rss() / 1024)
+}
+
+// Peak RSS: VmHWM (process.resourceUsage().maxRSS is ru_maxrss, which survives exec and
+// so would show the forked driver's RSS when that was larger).
+function peakRssKib() {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))
+  return m ? Number(m[1]) : process.resourceUsage().maxRSS
+}
+
+const cpuSecs = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.round((p / 100) * (sorted.length - 1))] : null
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2))
+  const call = makeCall(a)
+  let done = (await phase(call, a.concurrency, a.warmup, false))[0]
+  const checkpoints = []
+  for (const at of a.rssAt) {
+    if (at > done) done += (await phase(call, a.concurrency, ['calls', at - done], false))[0]
+    const rss = rssKib() // after a full GC
+    const heap = process.memoryUsage()
+    checkpoints.push({
+      calls: done,
+      rss_kib: rss,
+      // V8's live heap (a JavaScript leak grows it) and the heap it has reserved.
+      heap_kib: Math.round(heap.heapUsed / 1024),
+      heap_total_kib: Math.round(heap.heapTotal / 1024),
+    })
+  }
+  process.stdout.write('{"event":"measure"}\n') // the driver samples the sandbox's CPU time
+  const cpu0 = cpuSecs()
+  const [, lat, elapsed] = await phase(call, a.concurrency, a.measure)
+  const cpu = cpuSecs() - cpu0
+  lat.sort((x, y) => x - y)
+  const calls = lat.length
+  const out = {
+    lang: 'node',
+    client: a.client,
+    concurrency: a.concurrency,
+    calls,
+    total_calls: done + calls,
+    elapsed_s: elapsed,
+    rate: calls ? calls / elapsed : null,
+    p50_ms: percentile(lat, 50),
+    p99_ms: percentile(lat, 99),
+    cpu_s: cpu,
+    cpu_s_per_1000: calls ? (cpu * 1000) / calls : null,
+    maxrss_kib: peakRssKib(),
+    rss_end_kib: rssKib(),
+    rss_checkpoints: checkpoints,
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`)
+  // Keep-alive sockets would hold the event loop open.
+  process.exit(0)
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench_node: ${e?.stack ?? e}\n`)
+  process.exit(1)
+})
