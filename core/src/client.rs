@@ -622,17 +622,17 @@ pub(crate) fn decode_instance(response: HttpResponse) -> Result<Instance> {
             body: text(&response.body),
         }))
     };
-    let value: Value = serde_json::from_slice(&response.body).map_err(|e| {
-        let what = if response.body.is_empty() {
-            "the body is empty".to_owned()
-        } else if e.is_eof() {
-            format!("the JSON body is truncated ({e})")
-        } else {
-            format!("the body is not JSON ({e})")
-        };
-        decode_err(what)
-    })?;
-    Instance::from_json(value).map_err(|e| decode_err(format!("not an Instance: {e}")))
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(decode_err("the body is empty".to_owned()));
+    }
+    Instance::from_body(response.body.clone()).map_err(|e| {
+        use serde_json::error::Category;
+        decode_err(match e.classify() {
+            Category::Eof => format!("the JSON body is truncated ({e})"),
+            Category::Syntax | Category::Io => format!("the body is not JSON ({e})"),
+            Category::Data => format!("not an Instance: {e}"),
+        })
+    })
 }
 
 #[cfg(test)]

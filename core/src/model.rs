@@ -5,6 +5,9 @@
 //! strings) and keeps the whole JSON as received, so no field is ever lost.
 
 use std::fmt;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -76,8 +79,12 @@ pub struct Instance {
     /// Provider data echoed by the platform, when present.
     #[serde(default)]
     pub provider_data: Option<Map<String, Value>>,
+    /// The body the instance was decoded from, when it was.
     #[serde(skip)]
-    raw: Value,
+    body: Option<Bytes>,
+    /// The whole JSON object, parsed from `body` on first use.
+    #[serde(skip)]
+    raw: OnceLock<Value>,
 }
 
 /// The keys [`Instance`] has typed fields for.
@@ -112,24 +119,63 @@ impl Instance {
                 json_kind(&raw)
             )));
         }
-        let mut instance = Instance::deserialize(&raw)?;
-        instance.raw = raw;
+        let instance = Instance::deserialize(&raw)?;
+        let _ = instance.raw.set(raw);
+        Ok(instance)
+    }
+
+    /// Decodes an Instance straight from a JSON body, in one pass. The body is kept:
+    /// [`Instance::raw`] parses it on first use, so an answer whose unknown fields
+    /// nobody reads costs no second parse.
+    pub fn from_body(body: Bytes) -> Result<Instance, serde_json::Error> {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{') {
+            // A struct would also accept a JSON array, field by field; refuse it.
+            let v: Value = serde_json::from_slice(&body)?;
+            return Err(serde::de::Error::custom(format!(
+                "expected an Instance object, got {}",
+                json_kind(&v)
+            )));
+        }
+        let mut instance: Instance = serde_json::from_slice(&body)?;
+        instance.body = Some(body);
         Ok(instance)
     }
 
     /// The whole JSON object as received, unknown fields included.
     pub fn raw(&self) -> &Value {
-        &self.raw
+        self.raw.get_or_init(|| self.parse_body())
+    }
+
+    fn parse_body(&self) -> Value {
+        // The body already decoded as an Instance, so it is valid JSON.
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or(Value::Null)
     }
 
     /// Consumes the instance, returning the JSON object as received.
-    pub fn into_raw(self) -> Value {
-        self.raw
+    pub fn into_raw(mut self) -> Value {
+        match self.raw.take() {
+            Some(v) => v,
+            None => self.parse_body(),
+        }
+    }
+
+    /// The JSON object as received, as text: the body itself when the instance was
+    /// decoded from one (the cheapest way to hand it to another language's JSON parser).
+    pub fn to_json_string(&self) -> String {
+        match (&self.body, self.raw.get()) {
+            (Some(b), _) => String::from_utf8_lossy(b).into_owned(),
+            (None, Some(v)) => v.to_string(),
+            (None, None) => "null".to_owned(),
+        }
     }
 
     /// The fields the SDK has no typed field for: nothing the server sent is lost.
     pub fn extra(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.raw
+        self.raw()
             .as_object()
             .into_iter()
             .flat_map(|m| m.iter())
@@ -515,6 +561,21 @@ mod tests {
         let e = Instance::from_json(v).unwrap_err().to_string();
         assert!(!e.contains("12"), "{e}");
         assert!(Instance::from_json(json!([1])).is_err());
+    }
+
+    #[test]
+    fn from_body_matches_from_json() {
+        let mut v = seed();
+        v["brandNewField"] = json!([1, {"a": "b"}]);
+        let body = Bytes::from(serde_json::to_vec(&v).unwrap());
+        let i = Instance::from_body(body.clone()).unwrap();
+        assert_eq!(i.id, 477858);
+        assert_eq!(i.raw(), &v);
+        assert_eq!(i.to_json_string().as_bytes(), &body[..]);
+        assert_eq!(i.extra().count(), 1);
+        assert_eq!(i.clone().into_raw(), v);
+        let e = Instance::from_body(Bytes::from_static(b" [1, \"n\", \"t\"]")).unwrap_err();
+        assert!(e.to_string().contains("an array"), "{e}");
     }
 
     #[test]
