@@ -7,13 +7,15 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use open_connectors::{Client, ClientBuilder, CreateInstance, Error, Instance, Region};
+use open_connectors::{Client, ClientBuilder, CreateInstance, Error, Region};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyString};
+use pyo3_async_runtimes::TaskLocals;
 use serde_json::{Map, Value};
 
+use crate::completion::{self, Outcome};
 use crate::convert::to_json;
 use crate::errors::{invalid, to_pyerr};
 use crate::instance::PyInstance;
@@ -384,29 +386,6 @@ impl PyClient {
     }
 }
 
-/// What an async call resolves to, turned into a Python value (or exception) on the
-/// thread pyo3-async-runtimes attaches to deliver it.
-enum Outcome {
-    Done(Box<Result<Instance, Error>>),
-    Failed(PyErr),
-}
-
-impl<'py> IntoPyObject<'py> for Outcome {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            Outcome::Done(done) => match *done {
-                Ok(instance) => Ok(Bound::new(py, PyInstance::from(instance))?.into_any()),
-                Err(e) => Err(to_pyerr(py, &e)),
-            },
-            Outcome::Failed(e) => Err(e),
-        }
-    }
-}
-
 /// An asyncio client of the Open Connectors platform API. Its calls return awaitables
 /// and never block the event loop. Safe to share across tasks and threads.
 #[pyclass(frozen, module = "open_connectors", name = "AsyncClient")]
@@ -464,8 +443,7 @@ impl PyAsyncClient {
         endpoint: Option<Bound<'py, PyAny>>,
         extra: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let locals = runtime::running_loop_locals(py, "AsyncClient.create_instance()")?;
-        runtime::py_handle()?;
+        let event_loop = runtime::running_loop(py, "AsyncClient.create_instance()")?;
         let request = create_request(
             element,
             name,
@@ -478,19 +456,27 @@ impl PyAsyncClient {
         );
         let client = self.shared.client(py);
         log::refresh(py);
-        pyo3_async_runtimes::generic::future_into_py_with_locals::<runtime::ForkAwareTokio, _, _>(
-            py,
-            locals,
-            async move {
-                Ok(match (request, client) {
-                    (Ok(request), Ok(client)) => {
-                        Outcome::Done(Box::new(client.create_instance(&request).await))
-                    }
-                    (Err(e), _) => Outcome::Done(Box::new(Err(e))),
-                    (_, Err(e)) => Outcome::Failed(e),
-                })
-            },
-        )
+        let task = async move {
+            match (request, client) {
+                (Ok(request), Ok(client)) => {
+                    Outcome::Done(Box::new(client.create_instance(&request).await))
+                }
+                (Err(e), _) => Outcome::Done(Box::new(Err(e))),
+                (_, Err(e)) => Outcome::Failed(e),
+            }
+        };
+        match completion::spawn(py, &event_loop, task)? {
+            Ok(fut) => Ok(fut),
+            // A loop that cannot watch file descriptors: pyo3-async-runtimes' hand-off.
+            Err(task) => {
+                let locals = TaskLocals::new(event_loop).copy_context(py)?;
+                pyo3_async_runtimes::generic::future_into_py_with_locals::<
+                    runtime::ForkAwareTokio,
+                    _,
+                    _,
+                >(py, locals, async move { Ok(task.await) })
+            }
+        }
     }
 
     /// Closes the client: later calls raise RuntimeError. Calls in flight finish.

@@ -6,6 +6,7 @@
 //! No platform logic lives here.
 
 mod client;
+mod completion;
 mod convert;
 mod errors;
 mod instance;

@@ -7,9 +7,9 @@
 //! parent's epoll instance) and builds a fresh one.
 //!
 //! `pyo3_async_runtimes::tokio` keeps its runtime in a `OnceLock` that cannot be
-//! replaced after a fork, so the async client goes through pyo3-async-runtimes'
-//! generic machinery with [`ForkAwareTokio`] instead: the same `future_into_py`, on
-//! this runtime.
+//! replaced after a fork, so where the async client uses pyo3-async-runtimes (loops
+//! without `add_reader`; see `completion`) it goes through its generic machinery with
+//! [`ForkAwareTokio`] instead: the same `future_into_py`, on this runtime.
 
 use std::cell::OnceCell;
 use std::future::Future;
@@ -163,18 +163,25 @@ impl ContextExt for ForkAwareTokio {
 
 /// The running asyncio loop's task locals, or a clear error when there is none.
 pub fn running_loop_locals(py: Python<'_>, what: &str) -> PyResult<TaskLocals> {
-    match pyo3_async_runtimes::generic::get_current_locals::<ForkAwareTokio>(py) {
-        Ok(locals) => Ok(locals),
-        Err(e) if e.is_instance_of::<PyRuntimeError>(py) => {
-            let err = PyRuntimeError::new_err(format!(
-                "{what} must be awaited inside a running asyncio event loop (no running event loop); \
-                 call it from a coroutine (e.g. under asyncio.run()), or use open_connectors.Client for synchronous code"
-            ));
-            err.set_cause(py, Some(e));
-            Err(err)
-        }
-        Err(e) => Err(e),
+    pyo3_async_runtimes::generic::get_current_locals::<ForkAwareTokio>(py)
+        .map_err(|e| no_running_loop(py, e, what))
+}
+
+/// The running asyncio loop, or a clear error when there is none.
+pub fn running_loop<'py>(py: Python<'py>, what: &str) -> PyResult<Bound<'py, PyAny>> {
+    pyo3_async_runtimes::get_running_loop(py).map_err(|e| no_running_loop(py, e, what))
+}
+
+fn no_running_loop(py: Python<'_>, e: PyErr, what: &str) -> PyErr {
+    if !e.is_instance_of::<PyRuntimeError>(py) {
+        return e;
     }
+    let err = PyRuntimeError::new_err(format!(
+        "{what} must be awaited inside a running asyncio event loop (no running event loop); \
+         call it from a coroutine (e.g. under asyncio.run()), or use open_connectors.Client for synchronous code"
+    ));
+    err.set_cause(py, Some(e));
+    err
 }
 
 /// An already-completed asyncio future holding `value`, on the running loop.
