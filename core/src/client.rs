@@ -282,7 +282,6 @@ impl ClientBuilder {
                 base_url,
                 auth,
                 user_agent,
-                user_agent_text: ua,
                 timeout: self.timeout,
                 max_retries: self.max_retries,
                 transport,
@@ -295,7 +294,6 @@ struct Inner {
     base_url: String,
     auth: HeaderValue,
     user_agent: HeaderValue,
-    user_agent_text: String,
     timeout: Duration,
     max_retries: u32,
     transport: Arc<dyn Transport>,
@@ -364,7 +362,8 @@ impl Client {
 
     /// The user agent sent.
     pub fn user_agent(&self) -> &str {
-        &self.inner.user_agent_text
+        // Built from printable ASCII in `ClientBuilder::build`.
+        self.inner.user_agent.to_str().unwrap_or_default()
     }
 
     fn headers(&self, json_body: bool) -> HeaderMap {
