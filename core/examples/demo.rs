@@ -1,9 +1,10 @@
-//! Creates a Basic and an OAuth 2 instance and prints them, token redacted.
+//! Creates a Basic and an OAuth 2 instance, reads one back, deletes both, and prints
+//! them, token redacted.
 //!
 //! Reads OPEN_CONNECTORS_BASE_URL, OPEN_CONNECTORS_USER_SECRET and
 //! OPEN_CONNECTORS_ORGANIZATION_SECRET (`make demo` points them at a local sandbox).
 
-use open_connectors::{Client, CreateInstance, Instance};
+use open_connectors::{Client, CreateInstance, ErrorCode, Instance, OAuth2};
 
 fn show(label: &str, i: &Instance) {
     println!(
@@ -37,15 +38,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_instance(
             &CreateInstance::oauth2(
                 "onedrivev2",
-                code,
-                "Rand0MAP1-key",
-                "fak3AP1-s3Cr3t",
-                "https://mycoolapp.com",
+                OAuth2 {
+                    code: &code,
+                    api_key: "Rand0MAP1-key",
+                    api_secret: "fak3AP1-s3Cr3t",
+                    callback_url: "https://mycoolapp.com",
+                },
             )
             .name("Rust OAuth 2 demo")
             .tag("Docs"),
         )
         .await?;
     show("oauth2", &oauth);
+
+    let again = client.get_instance(basic.id as u64).await?;
+    show("get", &again);
+    for i in [&basic, &oauth] {
+        client.delete_instance(i.id as u64).await?;
+    }
+    let gone = client.get_instance(basic.id as u64).await.unwrap_err();
+    assert_eq!(gone.code(), ErrorCode::NotFound);
+    println!("[rust] deleted both; get after delete: {gone}");
     Ok(())
 }

@@ -3,6 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde_json::{Map, Value};
+
+use crate::lang::Lang;
+
 /// A result whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -34,11 +38,15 @@ pub enum ErrorCode {
     Server,
     /// A success status whose body is not what the platform sends.
     Decode,
+    /// The client was closed before the call.
+    ClientClosed,
+    /// A fault inside the SDK itself (a bug): reported, never a crash.
+    Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::InvalidInput,
         ErrorCode::Connection,
         ErrorCode::Timeout,
@@ -50,6 +58,8 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Server,
         ErrorCode::Decode,
+        ErrorCode::ClientClosed,
+        ErrorCode::Internal,
     ];
 
     /// The code as a `snake_case` string, e.g. `"not_found"`.
@@ -66,6 +76,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Server => "server",
             ErrorCode::Decode => "decode",
+            ErrorCode::ClientClosed => "client_closed",
+            ErrorCode::Internal => "internal",
         }
     }
 
@@ -221,10 +233,20 @@ pub enum Error {
     /// The platform answered 2xx with a body that is not what it should be.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// The client was closed (Python `close()`), so nothing was sent.
+    #[error("the client is closed; nothing was sent")]
+    ClientClosed,
+    /// A fault inside the SDK (a bug, e.g. a panic caught at the language boundary).
+    #[error("internal error in the SDK (please report it): {reason}")]
+    Internal {
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 impl Error {
-    pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
+    /// An `invalid_input` error for argument `field` (named as the table names it).
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::InvalidInput {
             field: field.into(),
             reason: reason.into(),
@@ -239,6 +261,8 @@ impl Error {
             Error::Timeout { .. } => ErrorCode::Timeout,
             Error::Status(e) => e.code(),
             Error::Decode(_) => ErrorCode::Decode,
+            Error::ClientClosed => ErrorCode::ClientClosed,
+            Error::Internal { .. } => ErrorCode::Internal,
         }
     }
 
@@ -303,6 +327,367 @@ impl Error {
     }
 }
 
+/// The type of an error attribute, for the generated classes of each language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    /// Text, or absent.
+    OptText,
+    /// Text, always present.
+    Text,
+    /// An integer, or absent.
+    OptInt,
+    /// A duration in the language's unit (Python seconds, Node milliseconds), or absent.
+    OptDuration,
+    /// `"no"` or `"maybe"`, or absent.
+    RequestSent,
+}
+
+/// One attribute an error class adds to its parent's.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorAttr {
+    /// The name, `snake_case` (Node spells it `camelCase`).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: AttrType,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// One error class of the Python and Node packages: the error vocabulary as a table,
+/// from which `make gen` writes the exception classes, their stubs and declarations.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorClass {
+    /// The class name, the same in Python and Node.
+    pub name: &'static str,
+    /// The parent class (`None` for the root).
+    pub parent: Option<&'static str>,
+    /// The code an error of this class has when none is given (the root: `"unknown"`).
+    pub default_code: &'static str,
+    /// The codes the SDK raises as this class.
+    pub codes: &'static [ErrorCode],
+    /// Python built-in exceptions it also derives from (`ValueError`, ...).
+    pub python_bases: &'static [&'static str],
+    /// Documentation.
+    pub doc: &'static str,
+    /// The attributes it adds.
+    pub attrs: &'static [ErrorAttr],
+}
+
+const fn attr(name: &'static str, ty: AttrType, doc: &'static str) -> ErrorAttr {
+    ErrorAttr { name, ty, doc }
+}
+
+const fn class(
+    name: &'static str,
+    parent: Option<&'static str>,
+    default_code: &'static str,
+    codes: &'static [ErrorCode],
+    doc: &'static str,
+) -> ErrorClass {
+    ErrorClass {
+        name,
+        parent,
+        default_code,
+        codes,
+        python_bases: &[],
+        doc,
+        attrs: &[],
+    }
+}
+
+/// Every error class, parents before children.
+pub const ERROR_CLASSES: &[ErrorClass] = &[
+    ErrorClass {
+        attrs: &[attr(
+            "code",
+            AttrType::Text,
+            "The core's stable error code, e.g. `not_found`.",
+        )],
+        ..class(
+            "OpenConnectorsError",
+            None,
+            "unknown",
+            &[],
+            "The base class of every error the SDK raises. `code` is the core's stable error code.",
+        )
+    },
+    ErrorClass {
+        python_bases: &["ValueError"],
+        attrs: &[
+            attr(
+                "field",
+                AttrType::OptText,
+                "The argument at fault, spelled as the caller's language spells it.",
+            ),
+            attr("reason", AttrType::OptText, "What is wrong with it."),
+        ],
+        ..class(
+            "InvalidInputError",
+            Some("OpenConnectorsError"),
+            "invalid_input",
+            &[ErrorCode::InvalidInput],
+            "Bad input, refused before anything was sent. `field` names the argument.",
+        )
+    },
+    ErrorClass {
+        attrs: &[
+            attr(
+                "request_sent",
+                AttrType::RequestSent,
+                "`no` when the request surely did not reach the server, `maybe` when it may have (a create may have succeeded).",
+            ),
+            attr("attempts", AttrType::OptInt, "How many attempts were made."),
+            attr(
+                "reason",
+                AttrType::OptText,
+                "What the network stack said.",
+            ),
+        ],
+        ..class(
+            "ApiConnectionError",
+            Some("OpenConnectorsError"),
+            "connection",
+            &[ErrorCode::Connection],
+            "The platform could not be reached, or the connection broke before a full answer.",
+        )
+    },
+    ErrorClass {
+        attrs: &[attr(
+            "timeout",
+            AttrType::OptDuration,
+            "The timeout that ran out (Python: seconds; Node: milliseconds).",
+        )],
+        ..class(
+            "ApiTimeoutError",
+            Some("ApiConnectionError"),
+            "timeout",
+            &[ErrorCode::Timeout],
+            "No complete answer within the timeout.",
+        )
+    },
+    ErrorClass {
+        attrs: &[
+            attr("status", AttrType::OptInt, "The HTTP status."),
+            attr(
+                "request_id",
+                AttrType::OptText,
+                "The `elements-request-id` response header.",
+            ),
+            attr("body", AttrType::OptText, "The raw response body, as text."),
+            attr("reason", AttrType::OptText, "What was wrong with the body."),
+        ],
+        ..class(
+            "ResponseDecodeError",
+            Some("OpenConnectorsError"),
+            "decode",
+            &[ErrorCode::Decode],
+            "The platform answered 2xx with a body that is not what it sends.",
+        )
+    },
+    ErrorClass {
+        attrs: &[
+            attr("status", AttrType::OptInt, "The HTTP status."),
+            attr(
+                "request_id",
+                AttrType::OptText,
+                "`requestId` of the platform's error body, else the `elements-request-id` header.",
+            ),
+            attr(
+                "header_request_id",
+                AttrType::OptText,
+                "The `elements-request-id` response header.",
+            ),
+            attr(
+                "platform_message",
+                AttrType::OptText,
+                "`message` of the platform's error body: what the platform said.",
+            ),
+            attr(
+                "provider_message",
+                AttrType::OptText,
+                "`providerMessage` of the platform's error body: what the vendor behind it said.",
+            ),
+            attr("body", AttrType::OptText, "The raw response body, as text."),
+            attr(
+                "retry_after",
+                AttrType::OptDuration,
+                "`Retry-After`, when the server sent one (Python: seconds; Node: milliseconds).",
+            ),
+        ],
+        ..class(
+            "ApiStatusError",
+            Some("OpenConnectorsError"),
+            "server",
+            &[],
+            "The platform answered with an error status.",
+        )
+    },
+    class(
+        "BadRequestError",
+        Some("ApiStatusError"),
+        "bad_request",
+        &[ErrorCode::BadRequest],
+        "HTTP 400: the platform refused the request (bad configuration, a reused OAuth code...).",
+    ),
+    class(
+        "AuthenticationError",
+        Some("ApiStatusError"),
+        "authentication",
+        &[ErrorCode::Authentication],
+        "HTTP 401: the user or organization secret (or the instance token) is wrong.",
+    ),
+    class(
+        "PermissionDeniedError",
+        Some("ApiStatusError"),
+        "permission_denied",
+        &[ErrorCode::PermissionDenied],
+        "HTTP 403.",
+    ),
+    class(
+        "NotFoundError",
+        Some("ApiStatusError"),
+        "not_found",
+        &[ErrorCode::NotFound],
+        "HTTP 404: no such instance or element.",
+    ),
+    class(
+        "ConflictError",
+        Some("ApiStatusError"),
+        "conflict",
+        &[ErrorCode::Conflict],
+        "HTTP 409.",
+    ),
+    class(
+        "RateLimitError",
+        Some("ApiStatusError"),
+        "rate_limited",
+        &[ErrorCode::RateLimited],
+        "HTTP 429. `retry_after` says when to try again, when the server said.",
+    ),
+    class(
+        "InternalServerError",
+        Some("ApiStatusError"),
+        "server",
+        &[ErrorCode::Server],
+        "HTTP 5xx, and any other unexpected status (code `server`).",
+    ),
+    ErrorClass {
+        python_bases: &["RuntimeError"],
+        ..class(
+            "ClientClosedError",
+            Some("OpenConnectorsError"),
+            "client_closed",
+            &[ErrorCode::ClientClosed],
+            "The client was closed before the call; nothing was sent.",
+        )
+    },
+    class(
+        "InternalError",
+        Some("OpenConnectorsError"),
+        "internal",
+        &[ErrorCode::Internal],
+        "A fault inside the SDK itself (a bug): reported as an error, never a crash.",
+    ),
+];
+
+impl ErrorClass {
+    /// The class an error of this code is raised as.
+    pub fn for_code(code: ErrorCode) -> &'static ErrorClass {
+        ERROR_CLASSES
+            .iter()
+            .find(|c| c.codes.contains(&code))
+            .unwrap_or(&ERROR_CLASSES[0])
+    }
+
+    /// The class by name.
+    pub fn named(name: &str) -> Option<&'static ErrorClass> {
+        ERROR_CLASSES.iter().find(|c| c.name == name)
+    }
+
+    /// Every attribute of the class, inherited ones first (each name once).
+    pub fn all_attrs(&self) -> Vec<ErrorAttr> {
+        let mut chain = vec![self];
+        while let Some(parent) = chain.last().and_then(|c| c.parent).and_then(Self::named) {
+            chain.push(parent);
+        }
+        let mut out: Vec<ErrorAttr> = Vec::new();
+        for c in chain.iter().rev() {
+            for a in c.attrs {
+                if !out.iter().any(|o| o.name == a.name) {
+                    out.push(*a);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn sent_text(sent: RequestSent) -> &'static str {
+    match sent {
+        RequestSent::No => "no",
+        RequestSent::Maybe => "maybe",
+    }
+}
+
+impl Error {
+    /// The error class it is raised as in Python and Node.
+    pub fn class(&self) -> &'static ErrorClass {
+        ErrorClass::for_code(self.code())
+    }
+
+    /// The value of one attribute of the error table (`None` when it has none).
+    fn attr_value(&self, name: &str, lang: Lang) -> Value {
+        let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
+        let status = self.as_status();
+        match (name, self) {
+            ("code", _) => Value::String(self.code().as_str().to_owned()),
+            ("field", Error::InvalidInput { field, .. }) => text(Some(field)),
+            ("reason", Error::InvalidInput { reason, .. })
+            | ("reason", Error::Connection { reason, .. })
+            | ("reason", Error::Internal { reason }) => text(Some(reason)),
+            ("reason", Error::Decode(d)) => text(Some(&d.reason)),
+            ("request_sent", _) => text(self.request_sent().map(sent_text)),
+            ("attempts", Error::Connection { attempts, .. })
+            | ("attempts", Error::Timeout { attempts, .. }) => Value::from(*attempts),
+            ("timeout", Error::Timeout { timeout, .. }) => lang.duration_json(*timeout),
+            ("status", _) => self.status().map_or(Value::Null, Value::from),
+            ("request_id", _) => text(self.request_id()),
+            ("header_request_id", _) => text(status.and_then(|s| s.header_request_id.as_deref())),
+            ("platform_message", _) => text(status.and_then(|s| s.message.as_deref())),
+            ("provider_message", _) => text(status.and_then(|s| s.provider_message.as_deref())),
+            ("body", _) => text(self.body()),
+            ("retry_after", _) => self
+                .retry_after()
+                .map_or(Value::Null, |d| lang.duration_json(d)),
+            _ => Value::Null,
+        }
+    }
+
+    /// The error as the language bindings raise it: `class`, `message` (the Display
+    /// text) and every attribute of its class, named and counted as `lang` does.
+    pub fn payload(&self, lang: Lang) -> Map<String, Value> {
+        let class = self.class();
+        let mut out = Map::new();
+        out.insert("class".into(), Value::String(class.name.to_owned()));
+        out.insert("message".into(), Value::String(self.to_string()));
+        for a in class.all_attrs() {
+            out.insert(lang.spell(a.name), self.attr_value(a.name, lang));
+        }
+        out
+    }
+
+    /// Respells the field of an invalid-input error for `lang`.
+    pub(crate) fn spelled(self, lang: Lang) -> Error {
+        match self {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field: lang.spell_field(&field),
+                reason,
+            },
+            other => other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,5 +726,55 @@ mod tests {
             attempts: 1,
         };
         assert!(t.to_string().contains("may have reached the server"));
+    }
+
+    #[test]
+    fn every_code_has_one_class_and_payloads_follow_the_table() {
+        for code in ErrorCode::ALL {
+            let n = ERROR_CLASSES
+                .iter()
+                .filter(|c| c.codes.contains(&code))
+                .count();
+            assert_eq!(n, 1, "{code}");
+            assert_eq!(ErrorClass::for_code(code).default_code, code.as_str());
+        }
+        let e = Error::Timeout {
+            timeout: Duration::from_millis(1500),
+            request_sent: RequestSent::Maybe,
+            attempts: 2,
+        };
+        let py = e.payload(Lang::Python);
+        assert_eq!(py["class"], "ApiTimeoutError");
+        assert_eq!(py["timeout"], 1.5);
+        assert_eq!(py["request_sent"], "maybe");
+        assert_eq!(py["attempts"], 2);
+        let node = e.payload(Lang::Node);
+        assert_eq!(node["timeout"], 1500.0);
+        assert_eq!(node["requestSent"], "maybe");
+        let s = Error::Status(Box::new(StatusError {
+            status: 429,
+            request_id: Some("r".into()),
+            header_request_id: None,
+            message: Some("slow down".into()),
+            provider_message: None,
+            retry_after: Some(Duration::from_secs(2)),
+            body: "{}".into(),
+        }));
+        let node = s.payload(Lang::Node);
+        assert_eq!(node["class"], "RateLimitError");
+        assert_eq!(node["platformMessage"], "slow down");
+        assert_eq!(node["retryAfter"], 2000.0);
+        assert_eq!(node["status"], 429);
+        assert_eq!(s.payload(Lang::Python)["retry_after"], 2.0);
+        let i = Error::invalid("provider_data", "x").spelled(Lang::Node);
+        assert_eq!(i.payload(Lang::Node)["field"], "providerData");
+        assert_eq!(ErrorClass::for_code(ErrorCode::Server).name, "InternalServerError");
+        let attrs: Vec<&str> = ErrorClass::named("ApiTimeoutError")
+            .unwrap()
+            .all_attrs()
+            .iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(attrs, ["code", "request_sent", "attempts", "reason", "timeout"]);
     }
 }

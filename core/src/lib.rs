@@ -12,7 +12,7 @@
 //! or the `https://` base URL of your data centre instead.
 //!
 //! ```
-//! use open_connectors::{Client, CreateInstance, ErrorCode, Region};
+//! use open_connectors::{Client, CreateInstance, ErrorCode, OAuth2, Region};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let sandbox = open_connectors_sandbox::Sandbox::spawn_thread(Default::default())?;
@@ -40,10 +40,12 @@
 //! // POST /elements/4806/instances
 //! let oauth = CreateInstance::oauth2(
 //!     4806u64,
-//!     "WCT3Ny3QRbA6HDXY",
-//!     "Rand0MAP1-key",
-//!     "fak3AP1-s3Cr3t",
-//!     "https://mycoolapp.com",
+//!     OAuth2 {
+//!         code: "WCT3Ny3QRbA6HDXY",
+//!         api_key: "Rand0MAP1-key",
+//!         api_secret: "fak3AP1-s3Cr3t",
+//!         callback_url: "https://mycoolapp.com",
+//!     },
 //! );
 //! let drive = client.create_instance(&oauth).await?;
 //! assert_eq!(drive.element_id, Some(4806));
@@ -54,6 +56,14 @@
 //! let err = client.create_instance(&oauth).await.unwrap_err();
 //! assert_eq!(err.code(), ErrorCode::BadRequest);
 //! assert!(err.as_status().unwrap().provider_message.as_deref().unwrap().contains("invalid_grant"));
+//!
+//! // Every call of the operation table also goes by name (what the Python and Node
+//! // packages use); reads are safe to retry.
+//! let again = client.get_instance(drive.id as u64).await?;
+//! assert_eq!(again.token.expose(), token);
+//! client.delete_instance(drive.id as u64).await?;
+//! let gone = client.get_instance(drive.id as u64).await.unwrap_err();
+//! assert_eq!(gone.code(), ErrorCode::NotFound);
 //! # let _ = Region::Us2;
 //! # Ok::<(), open_connectors::Error>(())
 //! # })?;
@@ -70,25 +80,31 @@
 mod client;
 mod config;
 mod error;
-mod instances;
-mod model;
+pub mod lang;
+pub mod model;
+pub mod ops;
 pub mod redact;
 mod secret;
 pub mod transport;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
-    MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, VERSION,
+    CALL_OPTIONS, CallOptions, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS,
+    Setting, SettingType, VERSION,
 };
 pub use config::{
     API_PATH, ENV_BASE_URL, ENV_ORGANIZATION_SECRET, ENV_REGION, ENV_USER_SECRET, Region,
     normalize_base_url, validate_secret,
 };
-pub use error::{DecodeError, Error, ErrorCode, RequestSent, Result, StatusError};
-pub use instances::{
-    CreateInstance, ElementRef, Endpoint, create_instance_from_options, element_from_json,
-    validate_element_key,
+pub use error::{
+    AttrType, DecodeError, ERROR_CLASSES, Error, ErrorAttr, ErrorClass, ErrorCode, RequestSent,
+    Result, StatusError,
 };
-pub use model::{ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Tag, Timestamp};
+pub use lang::Lang;
+pub use model::{
+    ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Model, Output, Tag, Timestamp,
+};
+pub use ops::instances::{CreateInstance, CreateRoute, ElementRef, OAuth2, validate_element_key};
+pub use ops::{OPERATIONS, Operation};
 pub use secret::Secret;
 pub use transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError};

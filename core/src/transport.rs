@@ -44,10 +44,10 @@ impl HttpRequest {
     }
 
     /// The path of the URL (without the query).
-    pub fn path(&self) -> &str {
-        let after_scheme = self.url.split_once("://").map_or(&*self.url, |(_, r)| r);
-        let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-        path.split(['?', '#']).next().unwrap_or(path)
+    pub fn path(&self) -> String {
+        url::Url::parse(&self.url)
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default()
     }
 
     /// A header's value as text.

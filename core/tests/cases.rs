@@ -5,19 +5,21 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use open_connectors::{Client, Error, Instance, RequestSent, create_instance_from_options};
+use open_connectors::{CallOptions, Client, Error, Lang, Output, RequestSent, ops};
 use open_connectors_sandbox::{Config, DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, Sandbox};
 use serde_json::{Map, Value, json};
 
-const CASE_KEYS: [&str; 7] = [
+const CASE_KEYS: [&str; 8] = [
     "description",
     "client",
     "faults",
     "setup",
     "operation",
     "args",
+    "options",
     "expect",
 ];
+const OPTION_KEYS: [&str; 3] = ["timeout_ms", "max_retries", "extra_headers"];
 const CLIENT_KEYS: [&str; 5] = [
     "base_url",
     "user_secret",
@@ -155,20 +157,72 @@ fn build_client(settings: &Map<String, Value>, sandbox: &Sandbox) -> Result<Clie
     b.build()
 }
 
+/// Replaces every `{"$setup": [i, "key", ...]}` in `args` by that part of the raw JSON
+/// result of setup step `i`.
+fn resolve(args: &Value, setup: &[Value]) -> Result<Value, Failed> {
+    Ok(match args {
+        Value::Object(m) if m.contains_key("$setup") => {
+            let path = m["$setup"]
+                .as_array()
+                .ok_or_else(|| fail("$setup must be [step, key...]"))?;
+            let step = path
+                .first()
+                .and_then(Value::as_u64)
+                .ok_or_else(|| fail("$setup must start with a step index"))?;
+            let mut v = setup
+                .get(step as usize)
+                .ok_or_else(|| fail(format!("$setup: no setup step {step}")))?;
+            for key in &path[1..] {
+                let key = key.as_str().ok_or_else(|| fail("$setup keys are strings"))?;
+                v = v
+                    .get(key)
+                    .ok_or_else(|| fail(format!("$setup: no key {key}")))?;
+            }
+            v.clone()
+        }
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), resolve(v, setup)?)))
+                .collect::<Result<_, Failed>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Any operation, by name: the runner holds no per-operation code.
 async fn call(
     client: &Client,
     operation: &str,
     args: &Value,
-) -> Result<Result<Instance, Error>, Failed> {
-    match operation {
-        "create_instance" => Ok(match create_instance_from_options(args.clone()) {
-            Ok(req) => client.create_instance(&req).await,
-            Err(e) => Err(e),
-        }),
-        other => Err(fail(format!(
-            "unknown operation {other:?}; this runner cannot run it"
-        ))),
+    options: &CallOptions,
+) -> Result<Result<Output, Error>, Failed> {
+    if ops::operation(operation).is_none_or(|o| o.name != operation) {
+        return Err(fail(format!(
+            "unknown operation {operation:?}; this runner cannot run it"
+        )));
     }
+    Ok(client
+        .call_with(Lang::Rust, operation, args.clone(), options)
+        .await)
+}
+
+fn call_options(case: &Map<String, Value>) -> Result<CallOptions, Failed> {
+    let mut o = CallOptions::new();
+    let Some(v) = case.get("options") else {
+        return Ok(o);
+    };
+    let m = obj(v, "options")?;
+    check_keys(m, &OPTION_KEYS, "options")?;
+    if let Some(ms) = m.get("timeout_ms").and_then(Value::as_u64) {
+        o = o.timeout(Duration::from_millis(ms));
+    }
+    if let Some(n) = m.get("max_retries").and_then(Value::as_u64) {
+        o = o.max_retries(n as u32);
+    }
+    for (k, v) in m.get("extra_headers").and_then(Value::as_object).into_iter().flatten() {
+        o = o.header(k.clone(), v.as_str().unwrap_or_default());
+    }
+    Ok(o)
 }
 
 async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<(), Failed> {
@@ -208,6 +262,8 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
     }
 
     let client = build_client(settings, sandbox);
+    let options = call_options(case)?;
+    let mut setup_results: Vec<Value> = Vec::new();
     for (i, step) in case
         .get("setup")
         .and_then(Value::as_array)
@@ -221,14 +277,17 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
         let c = client
             .as_ref()
             .map_err(|e| fail(format!("setup needs a client: {e}")))?;
-        call(c, op, step.get("args").unwrap_or(&json!({})))
+        let step_args = resolve(step.get("args").unwrap_or(&json!({})), &setup_results)?;
+        let out = call(c, op, &step_args, &CallOptions::new())
             .await?
             .map_err(|e| fail(format!("setup step {i} failed: {e}")))?;
+        setup_results.push(out.raw());
     }
+    let args = resolve(&args, &setup_results)?;
     let before = control.journal().await?.len();
 
     let outcome = match &client {
-        Ok(c) => call(c, operation, &args).await?,
+        Ok(c) => call(c, operation, &args, &options).await?,
         Err(e) => Err(e.clone()),
     };
 
@@ -270,27 +329,29 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
     }
 
     match (outcome, expect.get("result"), expect.get("error")) {
-        (Ok(instance), Some(expected), None) => {
-            secrets.push(instance.token.expose().to_owned());
-            let raw = instance.raw();
-            matches(expected, raw, "result", false)?;
-            // The typed fields agree with the JSON.
-            if raw["id"].as_i64() != Some(instance.id)
-                || raw["token"].as_str() != Some(instance.token.expose())
-            {
-                return Err(fail("typed id/token disagree with the raw JSON"));
+        (Ok(output), Some(expected), None) => {
+            let raw = output.raw();
+            matches(expected, &raw, "result", false)?;
+            if let Output::Instance(instance) = &output {
+                secrets.push(instance.token.expose().to_owned());
+                // The typed fields agree with the JSON.
+                if raw["id"].as_i64() != Some(instance.id)
+                    || raw["token"].as_str() != Some(instance.token.expose())
+                {
+                    return Err(fail("typed id/token disagree with the raw JSON"));
+                }
             }
-            no_leak(&format!("{instance:?}"), &secrets, "Debug of the instance")?;
+            no_leak(&format!("{output:?}"), &secrets, "Debug of the result")?;
         }
         (Err(err), None, Some(expected)) => {
             check_error(&err, obj(expected, "expect.error")?)?;
             no_leak(&err.to_string(), &secrets, "Display of the error")?;
             no_leak(&format!("{err:?}"), &secrets, "Debug of the error")?;
         }
-        (Ok(instance), None, Some(expected)) => {
+        (Ok(output), None, Some(expected)) => {
             return Err(fail(format!(
-                "expected error {expected}, got instance {}",
-                instance.raw()
+                "expected error {expected}, got result {}",
+                output.raw()
             )));
         }
         (Err(err), Some(_), None) => {

@@ -15,6 +15,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 mod control;
+mod elements;
+mod instances;
 mod platform;
 mod server;
 mod util;

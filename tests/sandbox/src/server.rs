@@ -18,7 +18,8 @@ use tokio::sync::watch;
 
 use crate::Config;
 use crate::control::{self, Action, CONTROL_PREFIX, Entry, Fault, Pending};
-use crate::platform::{self, FIRST_INSTANCE_ID, Instance, PREFIX};
+use crate::instances::{FIRST_INSTANCE_ID, Instance};
+use crate::platform::{self, PREFIX};
 use crate::util::{Ids, write_json_str};
 
 /// What every connection shares.

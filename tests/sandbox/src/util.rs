@@ -1,9 +1,12 @@
-//! Small helpers with no dependency: ids and tokens, base64, dates, HTML stripping and
-//! JSON writing.
+//! Small helpers: ids and tokens, dates, HTML stripping and JSON writing.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use jiff::Timestamp;
 
 /// The SplitMix64 finaliser: a bijection on `u64` that mixes its bits well.
 pub(crate) fn mix64(mut z: u64) -> u64 {
@@ -64,69 +67,19 @@ impl Ids {
             state = state.wrapping_add(GOLDEN);
             chunk.copy_from_slice(&mix64(state).to_le_bytes());
         }
-        base64(&bytes)
+        BASE64.encode(bytes)
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 (RFC 4648 §4) with `=` padding.
-pub(crate) fn base64(input: &[u8]) -> String {
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b1 = chunk.get(1).copied().unwrap_or(0);
-        let b2 = chunk.get(2).copied().unwrap_or(0);
-        let n = (u32::from(chunk[0]) << 16) | (u32::from(b1) << 8) | u32::from(b2);
-        out.push(B64[(n >> 18) as usize & 63] as char);
-        out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            B64[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            B64[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
-}
-
-/// Year, month (1-12) and day (1-31) of a day count since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = (z - era * 146_097) as u64;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe as i64 + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch.
-pub(crate) fn iso8601_utc(secs: u64) -> String {
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+/// `YYYY-MM-DDTHH:MM:SSZ` (ISO 8601 in UTC, whole seconds), as the platform's
+/// `createdDate`, e.g. `2018-04-11T18:25:46Z`.
+pub(crate) fn iso8601_utc(time: Timestamp) -> String {
+    time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn now_iso8601() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    iso8601_utc(secs)
+    iso8601_utc(Timestamp::now())
 }
 
 /// Removes HTML tags (`<a href="x">text</a>` becomes `text`), as the platform does
@@ -185,28 +138,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_vectors() {
-        for (input, want) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), want);
-        }
-        assert_eq!(base64(&[0xfb, 0xff, 0xbf]), "+/+/");
-    }
-
-    #[test]
     fn dates() {
-        assert_eq!(iso8601_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601_utc(1_523_471_146), "2018-04-11T18:25:46Z");
-        assert_eq!(iso8601_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(iso8601_utc(4_107_542_399), "2100-02-28T23:59:59Z");
-        assert_eq!(iso8601_utc(1_709_164_800), "2024-02-29T00:00:00Z");
+        for (secs, want) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_523_471_146, "2018-04-11T18:25:46Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (4_107_542_399, "2100-02-28T23:59:59Z"),
+            (1_709_164_800, "2024-02-29T00:00:00Z"),
+        ] {
+            assert_eq!(iso8601_utc(Timestamp::from_second(secs).unwrap()), want);
+        }
+        // Fractions of a second are cut, not rounded.
+        let late = Timestamp::new(1_523_471_146, 999_999_999).unwrap();
+        assert_eq!(iso8601_utc(late), "2018-04-11T18:25:46Z");
+        let now = now_iso8601();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.ends_with('Z'), "{now}");
     }
 
     #[test]
@@ -225,6 +172,7 @@ mod tests {
         let t = ids.token();
         assert_eq!(t.len(), 44);
         assert!(t.ends_with('='));
+        assert_eq!(BASE64.decode(&t).unwrap().len(), 32);
         assert_ne!(t, ids.token());
     }
 

@@ -668,6 +668,122 @@ async fn list_get_and_delete_instances() {
     assert_eq!(r.json(), json!([b]));
 }
 
+/// `GET /instances/{id}` and `DELETE /instances/{id}` with the default credentials.
+async fn by_id(addr: SocketAddr, method: &str, id: &str) -> Resp {
+    let auth = auth();
+    let path = format!("{INSTANCES}/{id}");
+    request(addr, method, &path, &[("authorization", &auth)], b"").await
+}
+
+#[tokio::test]
+async fn get_after_create_equals_the_create_answer() {
+    let sb = start().await;
+    let addr = sb.addr();
+    for body in [fixed(SEED_BASIC), oauth_body(Some("get-after-create"))] {
+        let created = post_json(addr, INSTANCES, &body).await;
+        assert_eq!(created.status, 200);
+        let id = created.json()["id"].to_string();
+        let got = by_id(addr, "GET", &id).await;
+        assert_eq!(got.status, 200);
+        assert_eq!(got.header("content-type"), Some("application/json"));
+        assert!(is_request_id(got.header("elements-request-id").unwrap()));
+        // Byte for byte: same id, createdDate, token, configuration and field order.
+        assert_eq!(got.text(), created.text());
+        check_instance(&got.json(), created.json()["element"]["typeOauth"] == true);
+    }
+}
+
+#[tokio::test]
+async fn get_unknown_id_is_404_with_the_error_body() {
+    let sb = start().await;
+    let addr = sb.addr();
+    for id in ["477858", "1", "18446744073709551615"] {
+        let r = by_id(addr, "GET", id).await;
+        assert_eq!(
+            platform_error(&r),
+            (404, format!("No instance found with ID {id}"), None)
+        );
+    }
+    // The credentials are checked first, as on every platform route.
+    let r = request(addr, "GET", &format!("{INSTANCES}/477858"), &[], b"").await;
+    assert_eq!(platform_error(&r).0, 401);
+}
+
+#[tokio::test]
+async fn delete_answers_200_with_an_empty_body() {
+    let sb = start().await;
+    let addr = sb.addr();
+    let id = post_json(addr, INSTANCES, &fixed(SEED_BASIC)).await.json()["id"].to_string();
+    let r = by_id(addr, "DELETE", &id).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.is_empty(), "{}", r.text());
+    assert_eq!(r.header("content-length"), Some("0"));
+    assert!(is_request_id(r.header("elements-request-id").unwrap()));
+}
+
+#[tokio::test]
+async fn delete_then_get_is_404() {
+    let sb = start().await;
+    let addr = sb.addr();
+    let a = post_json(addr, INSTANCES, &fixed(SEED_BASIC)).await.json();
+    let b = post_json(addr, INSTANCES, &fixed(SEED_BASIC)).await.json();
+    let id = a["id"].to_string();
+    assert_eq!(by_id(addr, "DELETE", &id).await.status, 200);
+    let message = format!("No instance found with ID {id}");
+    let r = by_id(addr, "GET", &id).await;
+    assert_eq!(platform_error(&r), (404, message.clone(), None));
+    // A second delete finds nothing either; the other instance is untouched.
+    let r = by_id(addr, "DELETE", &id).await;
+    assert_eq!(platform_error(&r), (404, message, None));
+    let r = by_id(addr, "GET", &b["id"].to_string()).await;
+    assert_eq!((r.status, r.json()), (200, b.clone()));
+    let auth = auth();
+    let r = request(addr, "GET", INSTANCES, &[("authorization", &auth)], b"").await;
+    assert_eq!(r.json(), json!([b]));
+    // Ids are not reused after a delete.
+    let c = post_json(addr, INSTANCES, &fixed(SEED_BASIC)).await.json();
+    assert_eq!(c["id"], b["id"].as_u64().unwrap() + 1);
+}
+
+#[tokio::test]
+async fn delete_unknown_id_is_404_with_the_error_body() {
+    let sb = start().await;
+    let addr = sb.addr();
+    let r = by_id(addr, "DELETE", "477858").await;
+    assert_eq!(
+        platform_error(&r),
+        (404, "No instance found with ID 477858".to_owned(), None)
+    );
+}
+
+#[tokio::test]
+async fn ids_that_are_not_positive_integers_are_404() {
+    let sb = start().await;
+    let addr = sb.addr();
+    let kept = post_json(addr, INSTANCES, &fixed(SEED_BASIC)).await.json();
+    let id = kept["id"].to_string();
+    let plus = format!("+{id}");
+    for bad in [
+        "abc",
+        "0",
+        "-1",
+        "1.5",
+        "99999999999999999999",
+        plus.as_str(),
+    ] {
+        for method in ["GET", "DELETE"] {
+            let r = by_id(addr, method, bad).await;
+            assert_eq!(
+                platform_error(&r),
+                (404, format!("No instance found with ID {bad}"), None),
+                "{method} {bad}"
+            );
+        }
+    }
+    let r = by_id(addr, "GET", &id).await;
+    assert_eq!((r.status, r.json()), (200, kept));
+}
+
 #[tokio::test]
 async fn unknown_routes_and_methods() {
     let sb = start().await;

@@ -1,4 +1,4 @@
-//! What the platform answers: the Instance object and its parts.
+//! The Instance object and its parts.
 //!
 //! Decoding is lenient where the platform is known to vary (tags as strings or
 //! objects, dates as ISO strings or epoch numbers, booleans and numbers sent as
@@ -9,9 +9,11 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::lang::Lang;
+use crate::model::{Timestamp, json_kind};
 use crate::redact::{REDACTED, is_sensitive_key};
 use crate::secret::Secret;
 
@@ -186,18 +188,73 @@ impl Instance {
     pub fn element_key(&self) -> Option<&str> {
         self.element.as_ref().and_then(|e| e.key.as_deref())
     }
-}
 
-pub(crate) fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+    /// The typed fields of [`INSTANCE_MODEL`], normalized (ids as integers, tags as
+    /// names, dates as epoch milliseconds), named as `lang` spells them: what the
+    /// Python and Node model classes read their properties from.
+    pub fn fields_json(&self, lang: Lang) -> Value {
+        let raw = self.raw();
+        let raw_object = |key: &str| match raw.get(key) {
+            Some(v @ Value::Object(_)) => v.clone(),
+            _ => Value::Null,
+        };
+        let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
+        let pairs: [(&str, Value); 20] = [
+            ("id", Value::from(self.id)),
+            ("name", Value::from(self.name.as_str())),
+            ("token", Value::from(self.token.expose())),
+            (
+                "created_date",
+                opt(self
+                    .created_date
+                    .as_ref()
+                    .and_then(Timestamp::epoch_millis)
+                    .map(Value::from)),
+            ),
+            ("element", raw_object("element")),
+            ("element_key", opt(self.element_key().map(Value::from))),
+            ("element_id", opt(self.element_id.map(Value::from))),
+            (
+                "tags",
+                Value::Array(self.tags.iter().map(|t| Value::from(t.name())).collect()),
+            ),
+            (
+                "provision_interactions",
+                Value::Array(self.provision_interactions.clone()),
+            ),
+            ("valid", opt(self.valid.map(Value::from))),
+            ("disabled", opt(self.disabled.map(Value::from))),
+            ("max_cache_size", opt(self.max_cache_size.map(Value::from))),
+            (
+                "cache_time_to_live",
+                opt(self.cache_time_to_live.map(Value::from)),
+            ),
+            ("configuration", Value::Object(self.configuration.clone())),
+            ("events_enabled", opt(self.events_enabled.map(Value::from))),
+            (
+                "trace_logging_enabled",
+                opt(self.trace_logging_enabled.map(Value::from)),
+            ),
+            ("caching_enabled", opt(self.caching_enabled.map(Value::from))),
+            (
+                "external_authentication",
+                opt(self.external_authentication.clone().map(Value::from)),
+            ),
+            ("user", raw_object("user")),
+            (
+                "provider_data",
+                opt(self.provider_data.clone().map(Value::Object)),
+            ),
+        ];
+        Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (lang.spell(k), v))
+                .collect(),
+        )
     }
 }
+
 
 struct RedactedMap<'a>(&'a Map<String, Value>);
 
@@ -298,150 +355,12 @@ impl Tag {
     }
 }
 
-/// A date the platform sends either as ISO 8601 text or as epoch milliseconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Timestamp {
-    /// ISO 8601 text as sent, e.g. `"2018-04-11T18:25:46Z"`.
-    Text(String),
-    /// Milliseconds since the Unix epoch.
-    EpochMillis(i64),
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(Timestamp::Text(s)),
-            Value::Number(n) => n
-                .as_i64()
-                .or_else(|| n.as_f64().map(|f| f as i64))
-                .map(Timestamp::EpochMillis)
-                .ok_or_else(|| serde::de::Error::custom("timestamp out of range")),
-            other => Err(serde::de::Error::custom(format!(
-                "expected a date as text or epoch milliseconds, got {}",
-                json_kind(&other)
-            ))),
-        }
-    }
-}
-
-impl Timestamp {
-    /// Milliseconds since the Unix epoch, when the text is ISO 8601
-    /// (`YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`).
-    pub fn epoch_millis(&self) -> Option<i64> {
-        match self {
-            Timestamp::EpochMillis(ms) => Some(*ms),
-            Timestamp::Text(s) => parse_iso8601(s),
-        }
-    }
-
-    /// ISO 8601 text in UTC (`...Z`); text that does not parse is returned as sent.
-    pub fn to_iso8601(&self) -> String {
-        match self {
-            Timestamp::Text(s) => s.clone(),
-            Timestamp::EpochMillis(ms) => format_iso8601(*ms),
-        }
-    }
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn format_iso8601(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let frac = ms.rem_euclid(1000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let sod = secs.rem_euclid(86_400);
-    let (hh, mm, ss) = (sod / 3600, sod % 3600 / 60, sod % 60);
-    if frac == 0 {
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-    } else {
-        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{frac:03}Z")
-    }
-}
-
-fn parse_iso8601(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = s.get(r)?;
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let mut i = 19;
-    let mut millis = 0i64;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        let digits = &s[start..i];
-        if digits.is_empty() {
-            return None;
-        }
-        let padded: String = digits.chars().chain("000".chars()).take(3).collect();
-        millis = padded.parse().ok()?;
-    }
-    let offset_min = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) => {
-            let rest = &s[i + 1..];
-            let (oh, om) = match rest.len() {
-                5 if rest.as_bytes()[2] == b':' => (
-                    rest[0..2].parse::<i64>().ok()?,
-                    rest[3..5].parse::<i64>().ok()?,
-                ),
-                4 => (
-                    rest[0..2].parse::<i64>().ok()?,
-                    rest[2..4].parse::<i64>().ok()?,
-                ),
-                2 => (rest.parse::<i64>().ok()?, 0),
-                _ => return None,
-            };
-            let total = oh * 60 + om;
-            if *sign == b'+' { total } else { -total }
-        }
-        None => 0,
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
-    Some(secs * 1000 + millis)
-}
-
 /// Lenient field decoders.
 mod de {
     use serde::{Deserialize, Deserializer, de::Error};
     use serde_json::Value;
 
-    use super::json_kind;
+    use crate::model::json_kind;
 
     pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
     where
@@ -576,20 +495,5 @@ mod tests {
         assert_eq!(i.clone().into_raw(), v);
         let e = Instance::from_body(Bytes::from_static(b" [1, \"n\", \"t\"]")).unwrap_err();
         assert!(e.to_string().contains("an array"), "{e}");
-    }
-
-    #[test]
-    fn iso_dates() {
-        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_iso8601("1970-01-01T01:00:00+01:00"), Some(0));
-        assert_eq!(parse_iso8601("1970-01-01T00:00:00.5Z"), Some(500));
-        assert_eq!(
-            parse_iso8601("2024-02-29T12:00:00Z")
-                .map(format_iso8601)
-                .as_deref(),
-            Some("2024-02-29T12:00:00Z")
-        );
-        assert_eq!(parse_iso8601("yesterday"), None);
-        assert_eq!(format_iso8601(-1), "1969-12-31T23:59:59.999Z");
     }
 }

@@ -1,4 +1,8 @@
-//! Creating an authenticated connector instance.
+//! The instance operations: create, get, delete.
+//!
+//! Each operation is declared once ([`CREATE_INSTANCE`], [`GET_INSTANCE`],
+//! [`DELETE_INSTANCE`]); [`CreateInstance`] is the typed builder Rust callers use for
+//! a create, and the generic path builds one from checked arguments.
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,7 +11,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::model::json_kind;
+use crate::model::{INSTANCE_MODEL, json_kind};
+use crate::ops::{
+    Args, AuthScope, HttpMethod, Location, Operation, Param, ParamType, ResultKind, RetryClass, Wire,
+};
 use crate::redact::redact_json;
 
 /// Which element (connector) an instance is for: its key or its numeric id.
@@ -88,34 +95,37 @@ pub fn validate_element_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-/// Which create route to use.
+/// Which of the two create routes to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
+pub enum CreateRoute {
     /// `POST /instances` with `element.key` in the body (the default for keys).
     Instances,
     /// `POST /elements/{keyOrId}/instances` with the element in the path (the default for ids).
     Elements,
 }
 
-impl Endpoint {
+impl CreateRoute {
     /// `"instances"` or `"elements"`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Endpoint::Instances => "instances",
-            Endpoint::Elements => "elements",
+            CreateRoute::Instances => "instances",
+            CreateRoute::Elements => "elements",
         }
     }
 }
 
-impl FromStr for Endpoint {
+impl FromStr for CreateRoute {
     type Err = Error;
-    fn from_str(s: &str) -> Result<Endpoint> {
+    fn from_str(s: &str) -> Result<CreateRoute> {
         match s {
-            "instances" => Ok(Endpoint::Instances),
-            "elements" => Ok(Endpoint::Elements),
+            "instances" => Ok(CreateRoute::Instances),
+            "elements" => Ok(CreateRoute::Elements),
             other => Err(Error::invalid(
                 "endpoint",
-                format!("{other:?} is not a route; expected \"instances\" or \"elements\""),
+                format!(
+                    "{:?} is not a route; expected \"instances\" or \"elements\"",
+                    other.escape_default().to_string()
+                ),
             )),
         }
     }
@@ -134,7 +144,7 @@ const MANAGED_FIELDS: [&str; 6] = [
 /// A request to create an authenticated connector instance.
 ///
 /// ```
-/// use open_connectors::CreateInstance;
+/// use open_connectors::{CreateInstance, OAuth2};
 /// use serde_json::json;
 ///
 /// let basic = CreateInstance::basic("insightly", "claudeelements", "password")
@@ -142,7 +152,13 @@ const MANAGED_FIELDS: [&str; 6] = [
 ///     .tag("Docs");
 ///
 /// let oauth = CreateInstance::oauth2(
-///     "onedrivev2", "WCT3Ny3QRbA6HDXY", "Rand0MAP1-key", "fak3AP1-s3Cr3t", "https://mycoolapp.com",
+///     "onedrivev2",
+///     OAuth2 {
+///         code: "WCT3Ny3QRbA6HDXY",
+///         api_key: "Rand0MAP1-key",
+///         api_secret: "fak3AP1-s3Cr3t",
+///         callback_url: "https://mycoolapp.com",
+///     },
 /// )
 /// .name("Element Instance Name")
 /// .config("event.notification.enabled", true)
@@ -151,7 +167,7 @@ const MANAGED_FIELDS: [&str; 6] = [
 #[derive(Clone)]
 pub struct CreateInstance {
     element: ElementRef,
-    endpoint: Option<Endpoint>,
+    endpoint: Option<CreateRoute>,
     name: Option<String>,
     tags: Option<Vec<String>>,
     configuration: Option<Value>,
@@ -188,23 +204,18 @@ impl CreateInstance {
 
     /// OAuth 2: the authorization `code` from the provider's redirect in
     /// `providerData`, and the app's `oauth.api.key`, `oauth.api.secret` and
-    /// `oauth.callback.url` in the configuration.
-    pub fn oauth2(
-        element: impl Into<ElementRef>,
-        code: impl Into<String>,
-        api_key: impl Into<String>,
-        api_secret: impl Into<String>,
-        callback_url: impl Into<String>,
-    ) -> Self {
+    /// `oauth.callback.url` in the configuration, each named (so a swapped key and
+    /// secret cannot compile unnoticed).
+    pub fn oauth2(element: impl Into<ElementRef>, oauth: OAuth2<'_>) -> Self {
         CreateInstance::new(element)
-            .code(code)
-            .config("oauth.api.key", api_key.into())
-            .config("oauth.api.secret", api_secret.into())
-            .config("oauth.callback.url", callback_url.into())
+            .oauth_code(oauth.code)
+            .config("oauth.api.key", oauth.api_key)
+            .config("oauth.api.secret", oauth.api_secret)
+            .config("oauth.callback.url", oauth.callback_url)
     }
 
     /// Chooses the route (by default `instances` for a key, `elements` for an id).
-    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+    pub fn endpoint(mut self, endpoint: CreateRoute) -> Self {
         self.endpoint = Some(endpoint);
         self
     }
@@ -260,7 +271,7 @@ impl CreateInstance {
     }
 
     /// Sets the OAuth 2 authorization code (`providerData.code`).
-    pub fn code(mut self, code: impl Into<String>) -> Self {
+    pub fn oauth_code(mut self, code: impl Into<String>) -> Self {
         let pd = self
             .provider_data
             .get_or_insert_with(|| Value::Object(Map::new()));
@@ -292,10 +303,10 @@ impl CreateInstance {
     }
 
     /// The route this request will use.
-    pub fn resolved_endpoint(&self) -> Endpoint {
+    pub fn resolved_endpoint(&self) -> CreateRoute {
         self.endpoint.unwrap_or(match self.element {
-            ElementRef::Key(_) => Endpoint::Instances,
-            ElementRef::Id(_) => Endpoint::Elements,
+            ElementRef::Key(_) => CreateRoute::Instances,
+            ElementRef::Id(_) => CreateRoute::Elements,
         })
     }
 
@@ -328,14 +339,14 @@ impl CreateInstance {
             ));
         }
         let (path, element) = match (&self.element, endpoint) {
-            (ElementRef::Key(key), Endpoint::Instances) => {
+            (ElementRef::Key(key), CreateRoute::Instances) => {
                 ("/instances".to_owned(), Some(ElementKey { key }))
             }
-            (ElementRef::Key(key), Endpoint::Elements) => {
+            (ElementRef::Key(key), CreateRoute::Elements) => {
                 (format!("/elements/{key}/instances"), None)
             }
-            (ElementRef::Id(id), Endpoint::Elements) => (format!("/elements/{id}/instances"), None),
-            (ElementRef::Id(_), Endpoint::Instances) => {
+            (ElementRef::Id(id), CreateRoute::Elements) => (format!("/elements/{id}/instances"), None),
+            (ElementRef::Id(_), CreateRoute::Instances) => {
                 return Err(Error::invalid(
                     "endpoint",
                     "an element given by id needs the \"elements\" route (POST /elements/{id}/instances); POST /instances takes only an element key",
@@ -401,6 +412,207 @@ struct Body<'a> {
     extra: &'a Map<String, Value>,
 }
 
+/// The OAuth 2 part of a create: the authorization code and the app's credentials.
+#[derive(Clone, Copy)]
+pub struct OAuth2<'a> {
+    /// The authorization `code` from the provider's redirect (single-use).
+    pub code: &'a str,
+    /// The app's key at the provider (`oauth.api.key`).
+    pub api_key: &'a str,
+    /// The app's secret at the provider (`oauth.api.secret`).
+    pub api_secret: &'a str,
+    /// The callback URL registered with the provider (`oauth.callback.url`).
+    pub callback_url: &'a str,
+}
+
+impl fmt::Debug for OAuth2<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2")
+            .field("code", &crate::redact::REDACTED)
+            .field("api_key", &crate::redact::REDACTED)
+            .field("api_secret", &crate::redact::REDACTED)
+            .field("callback_url", &self.callback_url)
+            .finish()
+    }
+}
+
+impl CreateInstance {
+    /// A create from the checked arguments of [`CREATE_INSTANCE`].
+    pub fn from_args(args: &Args) -> Result<CreateInstance> {
+        let element = match args.get("element") {
+            Some(Value::String(key)) => ElementRef::Key(key.clone()),
+            Some(v) => ElementRef::Id(v.as_u64().ok_or_else(|| Error::invalid("element", "is required"))?),
+            None => return Err(Error::invalid("element", "is required")),
+        };
+        let mut req = CreateInstance::new(element);
+        if let Some(name) = args.text("name") {
+            req = req.name(name);
+        }
+        if let Some(Value::Array(tags)) = args.get("tags") {
+            req = req.tags(tags.iter().filter_map(Value::as_str));
+        }
+        if let Some(v) = args.get("configuration") {
+            req = req.configuration(v.clone());
+        }
+        if let Some(v) = args.get("provider_data") {
+            req = req.provider_data(v.clone());
+        }
+        if let Some(v) = args.text("external_authentication") {
+            req = req.external_authentication(v);
+        }
+        if let Some(v) = args.text("endpoint") {
+            req = req.endpoint(v.parse()?);
+        }
+        if let Some(Value::Object(extra)) = args.get("extra") {
+            req = extra
+                .iter()
+                .fold(req, |r, (k, v)| r.field(k.clone(), v.clone()));
+        }
+        Ok(req)
+    }
+
+    /// The request this create sends: path and JSON body.
+    pub fn to_request(&self) -> Result<Wire> {
+        let (path, body) = self.to_wire()?;
+        Ok(Wire {
+            path,
+            query: Vec::new(),
+            body: Some(body),
+        })
+    }
+}
+
+const INSTANCE_ID: Param = Param {
+    name: "instance_id",
+    ty: ParamType::Id,
+    required: true,
+    positional: true,
+    secret: false,
+    location: Location::Path("id"),
+    doc: "The numeric instance id (a positive integer).",
+};
+
+/// `create_instance`: `POST /instances` or `POST /elements/{keyOrId}/instances`.
+pub const CREATE_INSTANCE: Operation = Operation {
+    name: "create_instance",
+    group: "instances",
+    summary: "Creates an authenticated connector instance.",
+    doc: "Sent to `POST /instances` (element by key, the default for keys) or `POST /elements/{keyOrId}/instances` (the default for ids). Never retried once it may have reached the server: an OAuth code is single-use. The answer's `token` is the credential of every later call on the instance.",
+    method: HttpMethod::Post,
+    routes: &["/instances", "/elements/{keyOrId}/instances"],
+    params: &[
+        Param {
+            name: "element",
+            ty: ParamType::ElementRef,
+            required: true,
+            positional: true,
+            secret: false,
+            location: Location::Custom,
+            doc: "The element (connector): its key, e.g. `\"sfdc\"`, or its numeric id.",
+        },
+        Param {
+            name: "name",
+            ty: ParamType::Text,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Body("name"),
+            doc: "The instance's display name.",
+        },
+        Param {
+            name: "tags",
+            ty: ParamType::TextList,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Body("tags"),
+            doc: "Tags to find the instance by.",
+        },
+        Param {
+            name: "configuration",
+            ty: ParamType::Object,
+            required: false,
+            positional: false,
+            secret: true,
+            location: Location::Body("configuration"),
+            doc: "The element's configuration: credentials (`username`/`password`, `oauth.api.key`/`oauth.api.secret`/`oauth.callback.url`) and settings.",
+        },
+        Param {
+            name: "provider_data",
+            ty: ParamType::Object,
+            required: false,
+            positional: false,
+            secret: true,
+            location: Location::Body("providerData"),
+            doc: "What the provider's redirect gave: the OAuth 2 `code`, OAuth 1 `oauth_token`/`oauth_verifier`/`secret`, ...",
+        },
+        Param {
+            name: "external_authentication",
+            ty: ParamType::Text,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Body("externalAuthentication"),
+            doc: "`\"initial\"` to bring tokens of your own.",
+        },
+        Param {
+            name: "endpoint",
+            ty: ParamType::OneOf(&["instances", "elements"]),
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Custom,
+            doc: "The route: `\"instances\"` (POST /instances, the default for keys) or `\"elements\"` (POST /elements/{keyOrId}/instances, the default for ids).",
+        },
+        Param {
+            name: "extra",
+            ty: ParamType::Object,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Custom,
+            doc: "More top-level body fields, passed through as given (e.g. `retrieveObjectsAfterInstantiation`).",
+        },
+    ],
+    result: ResultKind::Model(&INSTANCE_MODEL),
+    retry: RetryClass::Once,
+    auth: AuthScope::Organization,
+    pagination: None,
+    build: |args| CreateInstance::from_args(args)?.to_request(),
+};
+
+/// `get_instance`: `GET /instances/{id}`.
+pub const GET_INSTANCE: Operation = Operation {
+    name: "get_instance",
+    group: "instances",
+    summary: "Gets an instance by id.",
+    doc: "`GET /instances/{id}`. Safe to retry.",
+    method: HttpMethod::Get,
+    routes: &["/instances/{id}"],
+    params: &[INSTANCE_ID],
+    result: ResultKind::Model(&INSTANCE_MODEL),
+    retry: RetryClass::Idempotent,
+    auth: AuthScope::Organization,
+    pagination: None,
+    build: |args| Ok(Wire::path(format!("/instances/{}", args.id("instance_id")?))),
+};
+
+/// `delete_instance`: `DELETE /instances/{id}`.
+pub const DELETE_INSTANCE: Operation = Operation {
+    name: "delete_instance",
+    group: "instances",
+    summary: "Deletes an instance by id.",
+    doc: "`DELETE /instances/{id}`; returns nothing. Safe to retry (a repeated delete of a deleted instance answers 404).",
+    method: HttpMethod::Delete,
+    routes: &["/instances/{id}"],
+    params: &[INSTANCE_ID],
+    result: ResultKind::Nothing,
+    retry: RetryClass::Idempotent,
+    auth: AuthScope::Organization,
+    pagination: None,
+    build: |args| Ok(Wire::path(format!("/instances/{}", args.id("instance_id")?))),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,11 +643,11 @@ mod tests {
         let (p, b) = wire(&CreateInstance::new(5993u64));
         assert_eq!(p, "/elements/5993/instances");
         assert_eq!(b, json!({}));
-        let (p, b) = wire(&CreateInstance::new("sfdc").endpoint(Endpoint::Elements));
+        let (p, b) = wire(&CreateInstance::new("sfdc").endpoint(CreateRoute::Elements));
         assert_eq!(p, "/elements/sfdc/instances");
         assert!(b.get("element").is_none());
         let e = CreateInstance::new(1u64)
-            .endpoint(Endpoint::Instances)
+            .endpoint(CreateRoute::Instances)
             .to_wire()
             .unwrap_err();
         assert_eq!(e.field(), Some("endpoint"));
@@ -466,7 +678,15 @@ mod tests {
 
     #[test]
     fn extra_fields_and_debug() {
-        let r = CreateInstance::oauth2("onedrivev2", "c0de", "k", "s3cr3t", "https://cb")
+        let r = CreateInstance::oauth2(
+            "onedrivev2",
+            OAuth2 {
+                code: "c0de",
+                api_key: "k",
+                api_secret: "s3cr3t",
+                callback_url: "https://cb",
+            },
+        )
             .field("retrieveObjectsAfterInstantiation", true)
             .external_authentication("none");
         let (_, b) = wire(&r);
@@ -474,172 +694,5 @@ mod tests {
         assert_eq!(b["providerData"], json!({"code": "c0de"}));
         let d = format!("{r:?}");
         assert!(!d.contains("c0de") && !d.contains("s3cr3t"), "{d}");
-    }
-}
-
-/// The arguments of a create as one JSON object, the form the language bindings
-/// pass: `element` (a key string or a numeric id), `name`, `tags`, `configuration`,
-/// `provider_data`/`providerData`, `external_authentication`/`externalAuthentication`,
-/// `endpoint` (`"instances"` or `"elements"`) and `extra` (more top-level body fields).
-///
-/// Every check lives here, once, so Rust, Python and Node refuse the same input the
-/// same way.
-pub fn create_instance_from_options(options: Value) -> Result<CreateInstance> {
-    let Value::Object(map) = options else {
-        return Err(Error::invalid(
-            "options",
-            format!("must be an object, got {}", json_kind(&options)),
-        ));
-    };
-    let mut element: Option<ElementRef> = None;
-    let mut req_fields: Vec<(String, Value)> = Vec::new();
-    for (key, value) in map {
-        match key.as_str() {
-            "element" => element = Some(element_from_json(value)?),
-            _ => req_fields.push((key, value)),
-        }
-    }
-    let element = element.ok_or_else(|| Error::invalid("element", "is required"))?;
-    let mut req = CreateInstance::new(element);
-    for (key, value) in req_fields {
-        if value.is_null() {
-            continue;
-        }
-        req = match key.as_str() {
-            "name" => match value {
-                Value::String(s) => req.name(s),
-                other => {
-                    return Err(Error::invalid(
-                        "name",
-                        format!("must be a string, got {}", json_kind(&other)),
-                    ));
-                }
-            },
-            "tags" => {
-                let Value::Array(items) = value else {
-                    return Err(Error::invalid(
-                        "tags",
-                        format!("must be a list of strings, got {}", json_kind(&value)),
-                    ));
-                };
-                let mut tags = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        Value::String(s) => tags.push(s),
-                        other => {
-                            return Err(Error::invalid(
-                                "tags",
-                                format!("must be a list of strings, found {}", json_kind(&other)),
-                            ));
-                        }
-                    }
-                }
-                req.tags(tags)
-            }
-            "configuration" => req.configuration(value),
-            "provider_data" | "providerData" => req.provider_data(value),
-            "external_authentication" | "externalAuthentication" => match value {
-                Value::String(s) => req.external_authentication(s),
-                other => {
-                    return Err(Error::invalid(
-                        "external_authentication",
-                        format!("must be a string, got {}", json_kind(&other)),
-                    ));
-                }
-            },
-            "endpoint" => match value {
-                Value::String(s) => req.endpoint(s.parse()?),
-                other => {
-                    return Err(Error::invalid(
-                        "endpoint",
-                        format!(
-                            "must be \"instances\" or \"elements\", got {}",
-                            json_kind(&other)
-                        ),
-                    ));
-                }
-            },
-            "extra" => {
-                let Value::Object(extra) = value else {
-                    return Err(Error::invalid(
-                        "extra",
-                        format!("must be an object, got {}", json_kind(&value)),
-                    ));
-                };
-                extra.into_iter().fold(req, |r, (k, v)| r.field(k, v))
-            }
-            other => {
-                return Err(Error::invalid(
-                    other,
-                    "is not an argument of create_instance (expected element, name, tags, configuration, provider_data, external_authentication, endpoint, extra)",
-                ));
-            }
-        };
-    }
-    Ok(req)
-}
-
-/// An element given as JSON: a key string or a non-negative integer id.
-pub fn element_from_json(value: Value) -> Result<ElementRef> {
-    match value {
-        Value::String(s) => Ok(ElementRef::Key(s)),
-        Value::Number(n) => n.as_u64().map(ElementRef::Id).ok_or_else(|| {
-            Error::invalid(
-                "element",
-                format!("an element id must be a positive integer, got {n}"),
-            )
-        }),
-        other => Err(Error::invalid(
-            "element",
-            format!(
-                "must be an element key (string) or id (integer), got {}",
-                json_kind(&other)
-            ),
-        )),
-    }
-}
-
-#[cfg(test)]
-mod option_tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn options_map_to_the_builder() {
-        let r = create_instance_from_options(json!({
-            "element": "onedrivev2", "name": "n", "tags": ["a"], "providerData": {"code": "c"},
-            "configuration": {"k": 1}, "external_authentication": "none", "endpoint": "elements",
-            "extra": {"retrieveObjectsAfterInstantiation": true}
-        }))
-        .unwrap();
-        let (path, body) = r.to_wire().unwrap();
-        assert_eq!(path, "/elements/onedrivev2/instances");
-        let body: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            body,
-            json!({"name": "n", "tags": ["a"], "configuration": {"k": 1}, "providerData": {"code": "c"},
-                   "externalAuthentication": "none", "retrieveObjectsAfterInstantiation": true})
-        );
-        let r = create_instance_from_options(json!({"element": 5993})).unwrap();
-        assert_eq!(r.element(), &ElementRef::Id(5993));
-    }
-
-    #[test]
-    fn options_refuse_bad_types() {
-        for (opts, field) in [
-            (json!({"element": true}), "element"),
-            (json!({"element": -1}), "element"),
-            (json!({"element": 1.5}), "element"),
-            (json!({}), "element"),
-            (json!({"element": "x", "tags": [1]}), "tags"),
-            (json!({"element": "x", "tags": "a"}), "tags"),
-            (json!({"element": "x", "name": 3}), "name"),
-            (json!({"element": "x", "endpoint": "nope"}), "endpoint"),
-            (json!({"element": "x", "bogus": 1}), "bogus"),
-            (json!([]), "options"),
-        ] {
-            let e = create_instance_from_options(opts.clone()).unwrap_err();
-            assert_eq!(e.field(), Some(field), "{opts}");
-        }
     }
 }

@@ -1,0 +1,629 @@
+//! The client: sending any operation of the table with the retry policy, and the
+//! typed Rust methods on top.
+//!
+//! - `settings`: the builder, the settings table and the one options parser;
+//! - `auth`: the `Authorization` header of each scope;
+//! - `retry`: which failures are retried and how long to wait;
+//! - `response`: error statuses and decoding.
+
+mod auth;
+mod response;
+mod retry;
+mod settings;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, USER_AGENT};
+use serde_json::Value;
+
+pub use retry::MAX_RETRY_AFTER;
+pub use settings::{
+    CALL_OPTIONS, CallOptions, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS, Setting, SettingType,
+    VERSION,
+};
+
+use crate::error::{Error, RequestSent, Result};
+use crate::lang::Lang;
+use crate::model::{Instance, Output};
+use crate::ops::instances::{CREATE_INSTANCE, CreateInstance, DELETE_INSTANCE, GET_INSTANCE};
+use crate::ops::{self, Args, Operation, RetryClass, Wire};
+use crate::transport::{HeaderValue, HttpRequest, HttpResponse, Transport, TransportError};
+use auth::Credentials;
+use response::{decode, decode_instance, status_error};
+use retry::{backoff, retry_delay_for_status};
+
+pub(crate) struct Inner {
+    base_url: String,
+    credentials: Credentials,
+    user_agent: HeaderValue,
+    timeout: Duration,
+    max_retries: u32,
+    transport: Arc<dyn Transport>,
+}
+
+/// A client of the platform API. Cheap to clone (one shared connection pool); safe
+/// to share across threads and tasks.
+///
+/// ```no_run
+/// use open_connectors::{Client, CreateInstance};
+///
+/// # async fn demo() -> Result<(), open_connectors::Error> {
+/// let client = Client::builder()
+///     .base_url("https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2")
+///     .user_secret("sAfK7LJGNz5ZHcNrvdJvLI=f03WbTbH6aRKc0HJ3oOIi")
+///     .organization_secret("58168435e3b9959a929eb04b6218b9a2")
+///     .build()?;
+/// let instance = client
+///     .create_instance(&CreateInstance::basic("insightly", "claudeelements", "password").name("CRM"))
+///     .await?;
+/// println!("instance {} token {}", instance.id, instance.token.expose());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    /// Options every call of this handle uses ([`Client::with_options`]).
+    options: Option<Arc<CallOptions>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("user_secret", &"[REDACTED]")
+            .field("organization_secret", &"[REDACTED]")
+            .field("timeout", &self.timeout())
+            .field("max_retries", &self.max_retries())
+            .finish()
+    }
+}
+
+impl Client {
+    pub(crate) fn from_inner(inner: Inner) -> Client {
+        Client {
+            inner: Arc::new(inner),
+            options: None,
+        }
+    }
+
+    /// A builder; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured entirely from the `OPEN_CONNECTORS_*` environment.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::default().build()
+    }
+
+    /// A handle on the same connection pool whose calls use `options` (a timeout, a
+    /// retry budget, extra headers) instead of the client's.
+    ///
+    /// ```
+    /// # use open_connectors::{CallOptions, Client};
+    /// # use std::time::Duration;
+    /// let client = Client::builder().use_env(false).base_url("http://127.0.0.1:9")
+    ///     .user_secret("u").organization_secret("o").build()?;
+    /// let quick = client.with_options(CallOptions::new().timeout(Duration::from_secs(2)).max_retries(0))?;
+    /// assert_eq!(quick.timeout(), Duration::from_secs(2));
+    /// assert_eq!(client.timeout(), Duration::from_secs(60));
+    /// # Ok::<(), open_connectors::Error>(())
+    /// ```
+    pub fn with_options(&self, options: CallOptions) -> Result<Client> {
+        options.check()?;
+        let merged = self.merged(&options);
+        Ok(Client {
+            inner: self.inner.clone(),
+            options: Some(Arc::new(merged)),
+        })
+    }
+
+    /// The base URL, e.g. `https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The timeout of one attempt.
+    pub fn timeout(&self) -> Duration {
+        self.options
+            .as_ref()
+            .and_then(|o| o.timeout)
+            .unwrap_or(self.inner.timeout)
+    }
+
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.options
+            .as_ref()
+            .and_then(|o| o.max_retries)
+            .unwrap_or(self.inner.max_retries)
+    }
+
+    /// The `User-Agent` sent.
+    pub fn user_agent(&self) -> &str {
+        // Built from printable ASCII in `ClientBuilder::build`.
+        self.inner.user_agent.to_str().unwrap_or_default()
+    }
+
+    /// This handle's options with `call`'s on top.
+    fn merged(&self, call: &CallOptions) -> CallOptions {
+        let base = self.options.as_deref();
+        let mut extra_headers = base.map(|b| b.extra_headers.clone()).unwrap_or_default();
+        extra_headers.extend(call.extra_headers.iter().cloned());
+        CallOptions {
+            timeout: call.timeout.or(base.and_then(|b| b.timeout)),
+            max_retries: call.max_retries.or(base.and_then(|b| b.max_retries)),
+            extra_headers,
+            instance_token: call
+                .instance_token
+                .clone()
+                .or(base.and_then(|b| b.instance_token.clone())),
+        }
+    }
+
+    /// The request of `op` for `wire`: URL, headers (authorization of the operation's
+    /// scope, extra headers), body. Pure: nothing is sent.
+    pub(crate) fn request(
+        &self,
+        op: &Operation,
+        wire: Wire,
+        options: &CallOptions,
+    ) -> Result<HttpRequest> {
+        let mut url = String::with_capacity(self.inner.base_url.len() + wire.path.len() + 16);
+        url.push_str(&self.inner.base_url);
+        url.push_str(&wire.path);
+        if !wire.query.is_empty() {
+            url.push('?');
+            url.push_str(
+                &url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(&wire.query)
+                    .finish(),
+            );
+        }
+        let mut h = HeaderMap::with_capacity(4 + options.extra_headers.len());
+        h.insert(
+            AUTHORIZATION,
+            self.inner
+                .credentials
+                .header(op.auth, options.instance_token.as_ref())?,
+        );
+        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if wire.body.is_some() {
+            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        h.insert(USER_AGENT, self.inner.user_agent.clone());
+        for (k, v) in &options.extra_headers {
+            let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) else {
+                return Err(Error::invalid("extra_headers", "holds an invalid header"));
+            };
+            h.insert(name, value);
+        }
+        Ok(HttpRequest {
+            method: op.method.to_reqwest(),
+            url,
+            headers: h,
+            body: wire.body.map(Bytes::from),
+            idempotent: op.retry == RetryClass::Idempotent,
+        })
+    }
+
+    /// Builds the request of any operation without sending it: `name` is the table
+    /// name (`"get_instance"`), `args` one JSON object spelled as `lang` spells
+    /// arguments. Bad input fails here, before anything is sent.
+    pub fn build_call(
+        &self,
+        lang: Lang,
+        name: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<(&'static Operation, HttpRequest)> {
+        let op = ops::find(name)?;
+        let wire = ops::build_wire(op, lang, args)?;
+        let options = self.merged(options);
+        let request = self
+            .request(op, wire, &options)
+            .map_err(|e| e.spelled(lang))?;
+        Ok((op, request))
+    }
+
+    /// Sends any operation of the table by name, with arguments as one JSON object
+    /// (Rust spelling, `snake_case`). The typed methods are the usual way for Rust
+    /// callers; the language bindings and the case runners come through here.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: open_connectors::Client) -> Result<(), open_connectors::Error> {
+    /// let instance = client.call("get_instance", serde_json::json!({"instance_id": 12})).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn call(&self, name: &str, args: Value) -> Result<Output> {
+        self.call_with(Lang::Rust, name, args, &CallOptions::default())
+            .await
+    }
+
+    /// [`Client::call`] in the spelling of `lang`, with per-call options.
+    pub async fn call_with(
+        &self,
+        lang: Lang,
+        name: &str,
+        args: Value,
+        options: &CallOptions,
+    ) -> Result<Output> {
+        options.check().map_err(|e| e.spelled(lang))?;
+        let options = self.merged(options);
+        let (op, request) = self.build_call(lang, name, args, &options)?;
+        let response = self.execute_with(request, &options).await?;
+        decode(op.result, response)
+    }
+
+    async fn send(&self, op: &'static Operation, wire: Wire) -> Result<HttpResponse> {
+        let options = self.merged(&CallOptions::default());
+        let request = self.request(op, wire, &options)?;
+        self.execute_with(request, &options).await
+    }
+
+    /// Builds, without sending, the request that [`Client::create_instance`] sends.
+    /// Bad input is refused here as `invalid_input`.
+    ///
+    /// ```
+    /// use open_connectors::{Client, CreateInstance, ErrorCode};
+    /// use serde_json::json;
+    ///
+    /// let client = Client::builder()
+    ///     .use_env(false)
+    ///     .base_url("https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2")
+    ///     .user_secret("zn96SWr/RjPPWztl+oQcFkT0mbKPpW7hEvPkYcRy6xM=")
+    ///     .organization_secret("4c193728a11e2d03025e29992948b12c")
+    ///     .build()?;
+    /// let request = client.build_create_instance(&CreateInstance::new(5993u64).name("CRM"))?;
+    /// assert_eq!(
+    ///     request.url,
+    ///     "https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2/elements/5993/instances"
+    /// );
+    /// assert_eq!(
+    ///     request.header("authorization"),
+    ///     Some("User zn96SWr/RjPPWztl+oQcFkT0mbKPpW7hEvPkYcRy6xM=, Organization 4c193728a11e2d03025e29992948b12c")
+    /// );
+    /// assert_eq!(request.json(), Some(json!({"name": "CRM"})));
+    /// assert!(!format!("{request:?}").contains("zn96SWr")); // Debug hides the secrets
+    ///
+    /// let bad = client.build_create_instance(&CreateInstance::new("../users")).unwrap_err();
+    /// assert_eq!((bad.code(), bad.field()), (ErrorCode::InvalidInput, Some("element")));
+    /// # Ok::<(), open_connectors::Error>(())
+    /// ```
+    pub fn build_create_instance(&self, request: &CreateInstance) -> Result<HttpRequest> {
+        let options = self.merged(&CallOptions::default());
+        self.request(&CREATE_INSTANCE, request.to_request()?, &options)
+    }
+
+    /// Creates an authenticated connector instance (`POST /instances` or
+    /// `POST /elements/{keyOrId}/instances`).
+    ///
+    /// Never retried once it may have reached the server (an OAuth code is single-use):
+    /// a timeout, a 5xx or a 429 goes to the caller. The answer's `token` is the
+    /// credential of every later call on the instance.
+    pub async fn create_instance(&self, request: &CreateInstance) -> Result<Instance> {
+        let response = self.send(&CREATE_INSTANCE, request.to_request()?).await?;
+        decode_instance(response)
+    }
+
+    fn instance_wire(op: &Operation, instance_id: u64) -> Result<Wire> {
+        let id = ops::check_id("instance_id", &Value::from(instance_id))?;
+        (op.build)(&Args::default().with("instance_id", id))
+    }
+
+    /// Gets an instance by id (`GET /instances/{id}`). Safe to retry. An id must be a
+    /// positive integer.
+    pub async fn get_instance(&self, instance_id: u64) -> Result<Instance> {
+        let wire = Self::instance_wire(&GET_INSTANCE, instance_id)?;
+        decode_instance(self.send(&GET_INSTANCE, wire).await?)
+    }
+
+    /// Deletes an instance by id (`DELETE /instances/{id}`). Safe to retry.
+    pub async fn delete_instance(&self, instance_id: u64) -> Result<()> {
+        let wire = Self::instance_wire(&DELETE_INSTANCE, instance_id)?;
+        self.send(&DELETE_INSTANCE, wire).await.map(|_| ())
+    }
+
+    /// Sends a request with the client's retry policy and returns the 2xx answer;
+    /// any other status becomes a status error.
+    pub async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let options = self.merged(&CallOptions::default());
+        self.execute_with(request, &options).await
+    }
+
+    async fn execute_with(
+        &self,
+        request: HttpRequest,
+        options: &CallOptions,
+    ) -> Result<HttpResponse> {
+        let timeout = options.timeout.unwrap_or(self.inner.timeout);
+        let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let outcome = self.inner.transport.send(request.clone(), timeout).await;
+            let elapsed = started.elapsed();
+            let (error, delay) = match outcome {
+                Ok(response) if (200..300).contains(&response.status) => {
+                    tracing::debug!(
+                        target: "open_connectors",
+                        method = %request.method,
+                        path = %request.path(),
+                        status = response.status,
+                        request_id = response.header("elements-request-id"),
+                        attempt,
+                        elapsed_ms = elapsed.as_millis() as u64,
+                        "request succeeded"
+                    );
+                    return Ok(response);
+                }
+                Ok(response) => {
+                    let err = status_error(&response);
+                    let delay = (request.idempotent && attempt <= max_retries)
+                        .then(|| retry_delay_for_status(&err, attempt))
+                        .flatten();
+                    tracing::debug!(
+                        target: "open_connectors",
+                        method = %request.method,
+                        path = %request.path(),
+                        status = err.status,
+                        request_id = err.request_id.as_deref(),
+                        attempt,
+                        elapsed_ms = elapsed.as_millis() as u64,
+                        "request failed"
+                    );
+                    (Error::Status(Box::new(err)), delay)
+                }
+                Err(TransportError::Connect(reason)) => {
+                    let delay = (attempt <= max_retries).then(|| backoff(attempt));
+                    (
+                        Error::Connection {
+                            reason,
+                            request_sent: RequestSent::No,
+                            attempts: attempt,
+                        },
+                        delay,
+                    )
+                }
+                Err(TransportError::Timeout) => {
+                    let delay =
+                        (request.idempotent && attempt <= max_retries).then(|| backoff(attempt));
+                    (
+                        Error::Timeout {
+                            timeout,
+                            request_sent: RequestSent::Maybe,
+                            attempts: attempt,
+                        },
+                        delay,
+                    )
+                }
+                Err(TransportError::Io(reason)) => {
+                    let delay =
+                        (request.idempotent && attempt <= max_retries).then(|| backoff(attempt));
+                    (
+                        Error::Connection {
+                            reason,
+                            request_sent: RequestSent::Maybe,
+                            attempts: attempt,
+                        },
+                        delay,
+                    )
+                }
+            };
+            match delay {
+                Some(delay) => {
+                    tracing::info!(
+                        target: "open_connectors",
+                        method = %request.method,
+                        path = %request.path(),
+                        code = error.code().as_str(),
+                        attempt,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    tracing::debug!(
+                        target: "open_connectors",
+                        method = %request.method,
+                        path = %request.path(),
+                        code = error.code().as_str(),
+                        attempt,
+                        "giving up"
+                    );
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Region;
+    use crate::transport::Method;
+    use std::sync::Mutex;
+
+    /// A transport that answers from a script and records what it was sent.
+    struct Scripted {
+        answers: Mutex<Vec<Result<HttpResponse, TransportError>>>,
+        sent: Arc<Mutex<u32>>,
+    }
+
+    impl Transport for Scripted {
+        fn send(
+            &self,
+            _request: HttpRequest,
+            _timeout: Duration,
+        ) -> crate::transport::BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            *self.sent.lock().unwrap() += 1;
+            let next = self.answers.lock().unwrap().remove(0);
+            Box::pin(async move { next })
+        }
+    }
+
+    fn response(
+        status: u16,
+        headers: &[(&'static str, &'static str)],
+        body: &'static str,
+    ) -> HttpResponse {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        HttpResponse {
+            status,
+            headers: h,
+            body: Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    fn client(
+        answers: Vec<Result<HttpResponse, TransportError>>,
+        max_retries: u32,
+    ) -> (Client, Arc<Mutex<u32>>) {
+        let sent = Arc::new(Mutex::new(0));
+        let c = Client::builder()
+            .use_env(false)
+            .base_url("http://127.0.0.1:9/elements/api-v2")
+            .user_secret("u")
+            .organization_secret("o")
+            .max_retries(max_retries)
+            .transport(Scripted {
+                answers: Mutex::new(answers),
+                sent: sent.clone(),
+            })
+            .build()
+            .unwrap();
+        (c, sent)
+    }
+
+    fn get(c: &Client) -> HttpRequest {
+        let mut r = c.build_create_instance(&CreateInstance::new("x")).unwrap();
+        r.method = Method::GET;
+        r.idempotent = true;
+        r
+    }
+
+    const OK: &str = r#"{"id":1,"name":"n","token":"t"}"#;
+
+    #[tokio::test(start_paused = true)]
+    async fn create_retries_only_refused_connections() {
+        let (c, sent) = client(
+            vec![
+                Err(TransportError::Connect("refused".into())),
+                Err(TransportError::Connect("refused".into())),
+                Ok(response(200, &[], OK)),
+            ],
+            2,
+        );
+        let i = c.create_instance(&CreateInstance::new("x")).await.unwrap();
+        assert_eq!(i.id, 1);
+        assert_eq!(*sent.lock().unwrap(), 3);
+
+        let (c, sent) = client(vec![Err(TransportError::Connect("refused".into())); 3], 2);
+        let e = c
+            .create_instance(&CreateInstance::new("x"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code().as_str(), "connection");
+        assert_eq!(e.request_sent(), Some(RequestSent::No));
+        assert_eq!(*sent.lock().unwrap(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn create_is_never_retried_once_it_may_have_arrived() {
+        let cases: Vec<(Result<HttpResponse, TransportError>, &str)> = vec![
+            (Ok(response(503, &[], "")), "server"),
+            (Ok(response(500, &[], "<html>oops</html>")), "server"),
+            (
+                Ok(response(429, &[("retry-after", "1")], "{}")),
+                "rate_limited",
+            ),
+            (Err(TransportError::Timeout), "timeout"),
+            (Err(TransportError::Io("reset".into())), "connection"),
+        ];
+        for (answer, code) in cases {
+            let (c, sent) = client(vec![answer], 2);
+            let e = c
+                .create_instance(&CreateInstance::new("x"))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code().as_str(), code);
+            assert_eq!(*sent.lock().unwrap(), 1, "{code}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idempotent_requests_retry_with_retry_after() {
+        let (c, sent) = client(
+            vec![
+                Ok(response(429, &[("retry-after", "3")], "{}")),
+                Ok(response(503, &[], "")),
+                Ok(response(200, &[], OK)),
+            ],
+            2,
+        );
+        let start = tokio::time::Instant::now();
+        let r = c.execute(get(&c)).await.unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(*sent.lock().unwrap(), 3);
+        assert!(start.elapsed() >= Duration::from_secs(3));
+
+        // 429 without Retry-After (a size limit) and a too-long Retry-After go to the caller.
+        for retry_after in [None, Some("3600")] {
+            let headers: Vec<(&str, &str)> = retry_after
+                .map(|v| ("retry-after", v))
+                .into_iter()
+                .collect();
+            let (c, sent) = client(vec![Ok(response(429, &headers, "{}"))], 2);
+            let e = c.execute(get(&c)).await.unwrap_err();
+            assert_eq!(e.code().as_str(), "rate_limited");
+            assert_eq!(*sent.lock().unwrap(), 1);
+        }
+    }
+
+    #[test]
+    fn builder_checks_and_env() {
+        let e = Client::builder().use_env(false).build().unwrap_err();
+        assert_eq!(e.field(), Some("base_url"));
+        let e = Client::builder()
+            .use_env(false)
+            .region(Region::Us2)
+            .user_secret("a b")
+            .organization_secret("o")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field(), Some("user_secret"));
+        assert!(!e.to_string().contains("a b"));
+        let c = Client::builder()
+            .use_env(false)
+            .region(Region::Us2)
+            .user_secret("u")
+            .organization_secret("o")
+            .language("python", "3.11.7")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.base_url(),
+            "https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2"
+        );
+        assert!(c.user_agent().starts_with("open-connectors-python/"));
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("\"u\"") && dbg.contains("REDACTED"));
+        let r = c.build_create_instance(&CreateInstance::new("x")).unwrap();
+        assert_eq!(r.header("authorization"), Some("User u, Organization o"));
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.header("accept"), Some("application/json"));
+    }
+}

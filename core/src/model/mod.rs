@@ -1,0 +1,237 @@
+//! What the platform answers, and the model table the language bindings are
+//! generated from.
+//!
+//! Decoding is lenient where the platform is known to vary (tags as strings or
+//! objects, dates as ISO strings or epoch numbers, booleans and numbers sent as
+//! strings) and keeps the whole JSON as received, so no field is ever lost.
+
+mod instance;
+mod time;
+
+pub use instance::{ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Tag};
+pub use time::Timestamp;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+
+/// The type of a model field, for the generated classes of each language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// An integer.
+    Int,
+    /// Text.
+    Text,
+    /// A credential: readable, but never shown by `repr`/`inspect`/`Debug`.
+    Secret,
+    /// A boolean.
+    Bool,
+    /// A date: Python `datetime`, Node `Date`, Rust [`Timestamp`].
+    Date,
+    /// A list of strings.
+    TextList,
+    /// A JSON object.
+    Object,
+    /// A JSON array.
+    List,
+}
+
+/// One typed field of a model.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The name, `snake_case` (Node spells it `camelCase`).
+    pub name: &'static str,
+    /// The JSON key it is read from; `None` for a derived field.
+    pub wire: Option<&'static str>,
+    /// Its type.
+    pub ty: FieldType,
+    /// Whether it may be absent (`None` / `null`).
+    pub optional: bool,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// A model class of the Python and Node packages (`Instance`, ...).
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// The class name.
+    pub name: &'static str,
+    /// Documentation.
+    pub doc: &'static str,
+    /// The typed fields.
+    pub fields: &'static [Field],
+    /// The fields shown by `repr()` / `inspect`, in order.
+    pub repr: &'static [&'static str],
+}
+
+impl Model {
+    /// The model by name.
+    pub fn named(name: &str) -> Option<&'static Model> {
+        MODELS.iter().find(|m| m.name == name)
+    }
+
+    /// Decodes and checks a JSON object as this model (`Instance.from_dict`,
+    /// `Instance.fromJSON`): a wrong shape is `invalid_input` on argument `field`.
+    pub fn decode(&'static self, field: &str, raw: Value) -> Result<Output> {
+        match self.name {
+            "Instance" => Instance::from_json(raw)
+                .map(|i| Output::Instance(Box::new(i)))
+                .map_err(|e| Error::invalid(field, format!("not an Instance: {e}"))),
+            other => Err(Error::invalid(field, format!("no model {other:?}"))),
+        }
+    }
+}
+
+const fn field(
+    name: &'static str,
+    wire: Option<&'static str>,
+    ty: FieldType,
+    optional: bool,
+    doc: &'static str,
+) -> Field {
+    Field {
+        name,
+        wire,
+        ty,
+        optional,
+        doc,
+    }
+}
+
+/// The Instance model: the typed fields every language exposes.
+pub const INSTANCE_MODEL: Model = Model {
+    name: "Instance",
+    doc: "An authenticated connector instance. Its `token` is the credential of every later call on it; it is never shown by repr or inspect.",
+    fields: &[
+        field("id", Some("id"), FieldType::Int, false, "The numeric instance id."),
+        field("name", Some("name"), FieldType::Text, false, "The display name."),
+        field("token", Some("token"), FieldType::Secret, false, "The instance token: the credential of every later call on the instance."),
+        field("created_date", Some("createdDate"), FieldType::Date, true, "When the instance was created."),
+        field("element", Some("element"), FieldType::Object, true, "The element (connector) the instance belongs to, as sent."),
+        field("element_key", None, FieldType::Text, true, "The element key, e.g. `sfdc`."),
+        field("element_id", Some("elementId"), FieldType::Int, true, "The element's numeric id."),
+        field("tags", Some("tags"), FieldType::TextList, false, "The tags (names)."),
+        field("provision_interactions", Some("provisionInteractions"), FieldType::List, false, "Provisioning interactions (usually empty)."),
+        field("valid", Some("valid"), FieldType::Bool, true, "Whether the instance is valid."),
+        field("disabled", Some("disabled"), FieldType::Bool, true, "Whether the instance is disabled."),
+        field("max_cache_size", Some("maxCacheSize"), FieldType::Int, true, "Cache size."),
+        field("cache_time_to_live", Some("cacheTimeToLive"), FieldType::Int, true, "Cache time to live."),
+        field("configuration", Some("configuration"), FieldType::Object, false, "The configuration as the platform echoes it (secrets come back masked as `********`)."),
+        field("events_enabled", Some("eventsEnabled"), FieldType::Bool, true, "Whether events are configured."),
+        field("trace_logging_enabled", Some("traceLoggingEnabled"), FieldType::Bool, true, "Whether trace logging is on."),
+        field("caching_enabled", Some("cachingEnabled"), FieldType::Bool, true, "Whether caching is on."),
+        field("external_authentication", Some("externalAuthentication"), FieldType::Text, true, "`none`, or `initial` for an instance created with tokens of your own."),
+        field("user", Some("user"), FieldType::Object, true, "The user who owns the instance, as sent."),
+        field("provider_data", Some("providerData"), FieldType::Object, true, "Provider data echoed by the platform, when present."),
+    ],
+    repr: &["id", "name", "element_key", "token"],
+};
+
+/// Every model, for the generator.
+pub const MODELS: &[Model] = &[INSTANCE_MODEL];
+
+/// The result of an operation, whatever the operation.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Output {
+    /// An Instance.
+    Instance(Box<Instance>),
+    /// Nothing (`()`, `None`, `undefined`): the call succeeded.
+    Nothing,
+}
+
+impl Output {
+    /// The model of the result, if it is one.
+    pub fn model(&self) -> Option<&'static Model> {
+        match self {
+            Output::Instance(_) => Some(&INSTANCE_MODEL),
+            Output::Nothing => None,
+        }
+    }
+
+    /// The whole JSON as received (`Value::Null` for nothing).
+    pub fn raw(&self) -> Value {
+        match self {
+            Output::Instance(i) => i.raw().clone(),
+            Output::Nothing => Value::Null,
+        }
+    }
+
+    /// The model's typed fields, named as `lang` spells them (`Value::Null` for nothing).
+    pub fn fields(&self, lang: Lang) -> Value {
+        match self {
+            Output::Instance(i) => i.fields_json(lang),
+            Output::Nothing => Value::Null,
+        }
+    }
+
+    /// The result as one JSON text for a binding: `null`, or
+    /// `{"model":"Instance","raw":<the JSON as received>,"fields":<typed fields>}`.
+    /// The received body is copied in as text, not re-serialized.
+    pub fn to_binding_json(&self, lang: Lang) -> String {
+        match self {
+            Output::Instance(i) => format!(
+                "{{\"model\":\"Instance\",\"raw\":{},\"fields\":{}}}",
+                i.to_json_string(),
+                i.fields_json(lang)
+            ),
+            Output::Nothing => "null".to_owned(),
+        }
+    }
+
+    /// The Instance, if that is what it is.
+    pub fn into_instance(self) -> Option<Instance> {
+        match self {
+            Output::Instance(i) => Some(*i),
+            Output::Nothing => None,
+        }
+    }
+}
+
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn instance_fields_follow_the_table() {
+        let raw = json!({"id": "7", "name": "n", "token": "t", "createdDate": "1970-01-01T00:00:01Z",
+                         "element": {"key": "sfdc", "id": 1}, "tags": ["a", {"name": "b"}], "valid": "true",
+                         "brandNew": 1});
+        let out = INSTANCE_MODEL.decode("data", raw.clone()).unwrap();
+        let f = out.fields(Lang::Python);
+        let names: Vec<&str> = INSTANCE_MODEL.fields.iter().map(|f| f.name).collect();
+        let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(names, keys);
+        assert_eq!(f["id"], 7);
+        assert_eq!(f["created_date"], 1000);
+        assert_eq!(f["element_key"], "sfdc");
+        assert_eq!(f["tags"], json!(["a", "b"]));
+        assert_eq!(f["valid"], true);
+        assert_eq!(out.fields(Lang::Node)["elementKey"], "sfdc");
+        assert_eq!(out.raw(), raw);
+        let text: Value = serde_json::from_str(&out.to_binding_json(Lang::Node)).unwrap();
+        assert_eq!(text["raw"], raw);
+        assert_eq!(text["fields"]["createdDate"], 1000);
+        assert_eq!(Output::Nothing.to_binding_json(Lang::Node), "null");
+        let e = INSTANCE_MODEL.decode("data", json!({"id": 1})).unwrap_err();
+        assert_eq!(e.field(), Some("data"));
+        for f in INSTANCE_MODEL.fields {
+            if let Some(w) = f.wire {
+                assert!(INSTANCE_FIELDS.contains(&w), "{w}");
+            }
+        }
+    }
+}

@@ -1,0 +1,546 @@
+//! The operation table: every platform call the SDK makes, declared once.
+//!
+//! An [`Operation`] names the call, its HTTP method and routes, its parameters (type,
+//! documentation, whether secret, whether positional), its result, whether it may be
+//! retried once it may have reached the server, and whose authorization it needs.
+//! From this table:
+//! - [`parse_args`] reads the arguments of any operation from one JSON object, in the
+//!   spelling of the caller's language, and refuses bad input before anything is sent;
+//! - [`Client::call`](crate::Client::call) sends any operation by name;
+//! - `make gen` writes the Python and Node methods, stubs, declarations, the case
+//!   runners' metadata and the OpenAPI document.
+//!
+//! Adding an operation: declare it in a section module (such as [`instances`]), add it to
+//! [`OPERATIONS`], give it a sandbox route and shared cases, run `make gen`.
+
+pub mod instances;
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::lang::Lang;
+use crate::model::{Model, json_kind};
+
+/// An HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method's name, e.g. `"GET"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether an operation may be sent again once it may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Safe to repeat (reads, deletes, replacing writes): retried on connection errors,
+    /// timeouts, 502-504 and 429 with `Retry-After`, within the retry budget.
+    Idempotent,
+    /// Never sent twice once it may have arrived (a create carries a single-use OAuth
+    /// code): retried only when the connection was refused.
+    Once,
+}
+
+/// Whose authorization an operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScope {
+    /// `User <secret>, Organization <secret>`.
+    Organization,
+    /// The organization's, plus `Element <instance token>`.
+    Instance,
+}
+
+/// What an operation returns.
+#[derive(Debug, Clone, Copy)]
+pub enum ResultKind {
+    /// A model object.
+    Model(&'static Model),
+    /// Nothing (`()`, `None`, `undefined`).
+    Nothing,
+}
+
+/// The type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// An element: its key (text) or its numeric id (a positive integer).
+    ElementRef,
+    /// A positive integer id.
+    Id,
+    /// Text.
+    Text,
+    /// A list of text.
+    TextList,
+    /// A JSON object.
+    Object,
+    /// One of the given words.
+    OneOf(&'static [&'static str]),
+}
+
+/// Where a parameter goes on the wire (for documentation and the OpenAPI document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A `{name}` segment of the path.
+    Path(&'static str),
+    /// A query parameter.
+    Query(&'static str),
+    /// A top-level field of the JSON body.
+    Body(&'static str),
+    /// Spread over the body or the route by the operation itself (see its docs).
+    Custom,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// The name, `snake_case` (Node spells it `camelCase`).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: ParamType,
+    /// Whether it must be given.
+    pub required: bool,
+    /// Whether it comes first, positionally (identifiers); the others are keyword
+    /// arguments (Python) or one options object (Node).
+    pub positional: bool,
+    /// Whether its value is secret (kept out of logs, errors and dry runs).
+    pub secret: bool,
+    /// Where it goes.
+    pub location: Location,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// Pagination of a list operation (none so far; the lifecycle issue adds them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pagination {
+    /// The platform's cursor: `nextPage` in, `elements-next-page-token` out.
+    Cursor,
+}
+
+/// One platform call.
+#[derive(Clone, Copy)]
+pub struct Operation {
+    /// The name, `snake_case` (Node spells it `camelCase`).
+    pub name: &'static str,
+    /// The resource group (`instances`, `elements`...): the CLI's subcommand.
+    pub group: &'static str,
+    /// One line: what it does.
+    pub summary: &'static str,
+    /// More documentation (may be empty).
+    pub doc: &'static str,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The route templates, relative to the base URL; the first is the usual one.
+    pub routes: &'static [&'static str],
+    /// The parameters, positional ones first.
+    pub params: &'static [Param],
+    /// What it returns.
+    pub result: ResultKind,
+    /// Whether it may be sent again once it may have arrived.
+    pub retry: RetryClass,
+    /// Whose authorization it needs.
+    pub auth: AuthScope,
+    /// How it pages, if it is a list.
+    pub pagination: Option<Pagination>,
+    /// Builds the request from checked arguments.
+    pub(crate) build: fn(&Args) -> Result<Wire>,
+}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .field("routes", &self.routes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every operation the SDK supports.
+pub const OPERATIONS: &[Operation] = &[
+    instances::CREATE_INSTANCE,
+    instances::GET_INSTANCE,
+    instances::DELETE_INSTANCE,
+];
+
+/// The operation by its `snake_case` name (or, for Node, its `camelCase` one).
+pub fn operation(name: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .iter()
+        .find(|o| o.name == name || Lang::Node.spell(o.name) == name)
+}
+
+/// The operation by name, or `invalid_input` naming the known ones.
+pub fn find(name: &str) -> Result<&'static Operation> {
+    operation(name).ok_or_else(|| {
+        let known: Vec<&str> = OPERATIONS.iter().map(|o| o.name).collect();
+        Error::invalid(
+            "operation",
+            format!(
+                "{:?} is not an operation (expected one of {})",
+                name.escape_default().to_string(),
+                known.join(", ")
+            ),
+        )
+    })
+}
+
+impl Operation {
+    /// The parameter by its table name.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// The request an operation builds: path (relative to the base URL), query and body.
+#[derive(Clone, Default)]
+pub struct Wire {
+    /// The path, e.g. `/instances/12`.
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// The serialized JSON body, if any.
+    pub body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for Wire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = self
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+            .map(|v| crate::redact::redact_json(&v));
+        f.debug_struct("Wire")
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+impl Wire {
+    /// A request with this path and nothing else.
+    pub fn path(path: impl Into<String>) -> Wire {
+        Wire {
+            path: path.into(),
+            ..Wire::default()
+        }
+    }
+}
+
+/// The checked arguments of one call, by table name.
+#[derive(Clone, Default)]
+pub struct Args {
+    values: Map<String, Value>,
+}
+
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.values
+                    .iter()
+                    .map(|(k, v)| (k, crate::redact::redact_json(v))),
+            )
+            .finish()
+    }
+}
+
+impl Args {
+    /// The value of a parameter, if given.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    /// A text parameter (checked to be text by [`parse_args`]).
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+
+    /// An id parameter (checked to be a positive integer by [`parse_args`]).
+    pub fn id(&self, name: &str) -> Result<u64> {
+        self.get(name)
+            .and_then(Value::as_u64)
+            .ok_or_else(|| Error::invalid(name, "is required"))
+    }
+
+    /// Sets a parameter (for typed Rust callers building arguments).
+    pub fn with(mut self, name: &str, value: impl Into<Value>) -> Args {
+        self.values.insert(name.to_owned(), value.into());
+        self
+    }
+}
+
+/// Checks an id: a positive integer that fits in 63 bits.
+pub fn check_id(field: &str, value: &Value) -> Result<u64> {
+    let bad = |what: String| {
+        Error::invalid(
+            field,
+            format!("must be a positive integer id, got {what}"),
+        )
+    };
+    match value {
+        Value::Number(n) => match n.as_u64() {
+            Some(id) if id >= 1 && id <= i64::MAX as u64 => Ok(id),
+            Some(id) => Err(bad(id.to_string())),
+            None if n.is_f64() => Err(bad(format!("{n} (not an integer)"))),
+            None => Err(bad(n.to_string())),
+        },
+        other => Err(bad(json_kind(other).to_owned())),
+    }
+}
+
+fn check_type(field: &str, ty: ParamType, value: Value) -> Result<Value> {
+    let must = |what: &str, v: &Value| {
+        Error::invalid(field, format!("must be {what}, got {}", json_kind(v)))
+    };
+    match ty {
+        ParamType::ElementRef => match &value {
+            Value::String(_) => Ok(value),
+            Value::Number(_) => check_id(field, &value)
+                .map(Value::from)
+                .map_err(|_| {
+                    Error::invalid(
+                        field,
+                        format!("an element id must be a positive integer, got {value}"),
+                    )
+                }),
+            other => Err(must("an element key (string) or id (integer)", other)),
+        },
+        ParamType::Id => check_id(field, &value).map(Value::from),
+        ParamType::Text => match value {
+            Value::String(_) => Ok(value),
+            other => Err(must("a string", &other)),
+        },
+        ParamType::TextList => match &value {
+            Value::Array(items) => match items.iter().find(|i| !i.is_string()) {
+                Some(bad) => Err(Error::invalid(
+                    field,
+                    format!("must be a list of strings, found {}", json_kind(bad)),
+                )),
+                None => Ok(value),
+            },
+            other => Err(must("a list of strings", other)),
+        },
+        ParamType::Object => match value {
+            Value::Object(_) => Ok(value),
+            other => Err(must("a JSON object", &other)),
+        },
+        ParamType::OneOf(words) => match &value {
+            Value::String(s) if words.contains(&s.as_str()) => Ok(value),
+            Value::String(s) => Err(Error::invalid(
+                field,
+                format!(
+                    "{:?} is not allowed; expected one of {}",
+                    s.escape_default().to_string(),
+                    words.join(", ")
+                ),
+            )),
+            other => Err(must(&format!("one of {}", words.join(", ")), other)),
+        },
+    }
+}
+
+/// Reads the arguments of `op` from one JSON object whose keys are spelled as `lang`
+/// spells them. Unknown keys (the other language's spelling included), missing
+/// required arguments and wrong types are `invalid_input`, named as `lang` names
+/// them. `null` counts as not given.
+pub fn parse_args(op: &Operation, lang: Lang, args: Value) -> Result<Args> {
+    let Value::Object(map) = args else {
+        return Err(Error::invalid(
+            "options",
+            format!("must be an object, got {}", json_kind(&args)),
+        ));
+    };
+    let mut values = Map::new();
+    for (key, value) in map {
+        let Some(param) = op.params.iter().find(|p| lang.spell(p.name) == key) else {
+            let expected: Vec<String> = op.params.iter().map(|p| lang.spell(p.name)).collect();
+            return Err(Error::InvalidInput {
+                field: key.clone(),
+                reason: format!(
+                    "is not an argument of {} (expected {})",
+                    lang.spell(op.name),
+                    expected.join(", ")
+                ),
+            });
+        };
+        if value.is_null() {
+            continue;
+        }
+        let checked = check_type(param.name, param.ty, value).map_err(|e| e.spelled(lang))?;
+        values.insert(param.name.to_owned(), checked);
+    }
+    if let Some(missing) = op
+        .params
+        .iter()
+        .find(|p| p.required && !values.contains_key(p.name))
+    {
+        return Err(Error::invalid(lang.spell(missing.name), "is required"));
+    }
+    Ok(Args { values })
+}
+
+/// Builds the request of `op` from JSON arguments in `lang`'s spelling.
+pub fn build_wire(op: &Operation, lang: Lang, args: Value) -> Result<Wire> {
+    let args = parse_args(op, lang, args)?;
+    (op.build)(&args).map_err(|e| e.spelled(lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn table_is_consistent() {
+        for (i, op) in OPERATIONS.iter().enumerate() {
+            assert!(
+                OPERATIONS[..i].iter().all(|o| o.name != op.name),
+                "{}",
+                op.name
+            );
+            assert!(!op.routes.is_empty() && op.routes.iter().all(|r| r.starts_with('/')));
+            // Positional parameters come first, and are required.
+            let first_keyword = op.params.iter().position(|p| !p.positional);
+            if let Some(k) = first_keyword {
+                assert!(op.params[k..].iter().all(|p| !p.positional), "{}", op.name);
+            }
+            for p in op.params.iter().filter(|p| p.positional) {
+                assert!(p.required, "{}.{}", op.name, p.name);
+            }
+            // Names the per-call options use are reserved.
+            for p in op.params {
+                assert!(
+                    !crate::client::CALL_OPTIONS.iter().any(|o| o.name == p.name),
+                    "{}.{} collides with a call option",
+                    op.name,
+                    p.name
+                );
+                if let Location::Path(seg) = p.location {
+                    assert!(
+                        op.routes.iter().any(|r| r.contains(&format!("{{{seg}}}"))),
+                        "{}.{}",
+                        op.name,
+                        p.name
+                    );
+                }
+            }
+        }
+        assert_eq!(find("getInstance").unwrap().name, "get_instance");
+        assert_eq!(find("nope").unwrap_err().field(), Some("operation"));
+    }
+
+    #[test]
+    fn ids_at_the_boundaries() {
+        assert_eq!(check_id("instance_id", &json!(1)).unwrap(), 1);
+        assert_eq!(
+            check_id("instance_id", &json!(i64::MAX)).unwrap(),
+            i64::MAX as u64
+        );
+        for bad in [
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(1.0),
+            json!("12"),
+            json!(true),
+            json!(null),
+            json!(i64::MAX as u64 + 1),
+        ] {
+            let e = check_id("instance_id", &bad).unwrap_err();
+            assert_eq!(e.field(), Some("instance_id"), "{bad}");
+            assert!(e.to_string().contains("positive integer"), "{e}");
+        }
+    }
+
+    #[test]
+    fn arguments_in_each_spelling() {
+        let op = find("create_instance").unwrap();
+        let a = parse_args(
+            op,
+            Lang::Node,
+            json!({"element": "x", "providerData": {"code": "c"}, "name": null}),
+        )
+        .unwrap();
+        assert_eq!(a.get("provider_data"), Some(&json!({"code": "c"})));
+        assert!(a.get("name").is_none());
+        // Each language accepts only its own spelling, and names fields its way.
+        let e = parse_args(op, Lang::Node, json!({"element": "x", "provider_data": {}}))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("provider_data"));
+        assert!(e.to_string().contains("createInstance"), "{e}");
+        assert!(e.to_string().contains("providerData"), "{e}");
+        let e = parse_args(op, Lang::Python, json!({"element": "x", "providerData": {}}))
+            .unwrap_err();
+        assert!(e.to_string().contains("create_instance"), "{e}");
+        let e = parse_args(op, Lang::Node, json!({"element": "x", "providerData": []}))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("providerData"));
+        let e = parse_args(op, Lang::Python, json!({"name": "n"})).unwrap_err();
+        assert_eq!(e.field(), Some("element"));
+        assert_eq!(e.to_string(), "invalid input: element: is required");
+        let e = parse_args(op, Lang::Python, json!([])).unwrap_err();
+        assert_eq!(e.field(), Some("options"));
+        let e = parse_args(op, Lang::Python, json!({"element": 0})).unwrap_err();
+        assert_eq!(e.field(), Some("element"));
+        parse_args(op, Lang::Python, json!({"element": 1})).unwrap();
+        let e = parse_args(op, Lang::Python, json!({"element": "x", "tags": ["a", 1]}))
+            .unwrap_err();
+        assert!(e.to_string().contains("found a number"), "{e}");
+        let e = parse_args(op, Lang::Python, json!({"element": "x", "endpoint": "z"}))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("endpoint"));
+        let get = find("get_instance").unwrap();
+        let e = parse_args(get, Lang::Node, json!({})).unwrap_err();
+        assert_eq!(e.field(), Some("instanceId"));
+        let w = build_wire(get, Lang::Python, json!({"instance_id": 42})).unwrap();
+        assert_eq!(w.path, "/instances/42");
+        assert!(w.body.is_none());
+        let w = build_wire(
+            find("delete_instance").unwrap(),
+            Lang::Python,
+            json!({"instance_id": 7}),
+        )
+        .unwrap();
+        assert_eq!(w.path, "/instances/7");
+        let e = build_wire(get, Lang::Python, json!({"instance_id": "7"})).unwrap_err();
+        assert_eq!(e.field(), Some("instance_id"));
+    }
+}
