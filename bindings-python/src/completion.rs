@@ -14,32 +14,59 @@
 //! as the loop's selector keeps it (until `loop.close()`) or a task still holds it;
 //! results finishing after the loop closed are dropped with it.
 
-use std::collections::HashMap;
+//!
+//! The socket pair is Unix-only: elsewhere (Windows) [`spawn`] always hands the task
+//! back, and the caller completes it through pyo3-async-runtimes, the portable path.
+
+#[cfg(not(unix))]
 use std::future::Future;
-use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
-use std::sync::{Arc, Mutex, Weak};
 
-use open_connectors::{Error, Instance};
-use pyo3::exceptions::{PyNotImplementedError, PyRuntimeError};
-use pyo3::panic::PanicException;
+use open_connectors::{Error, Lang, Output};
 use pyo3::prelude::*;
-use pyo3::types::PyWeakrefReference;
 
-use crate::errors::to_pyerr;
-use crate::instance::PyInstance;
-use crate::runtime;
+use crate::convert::output_to_py;
+use crate::errors::{internal, to_pyerr};
+
+#[cfg(unix)]
+pub use unix::spawn;
+
+/// Where Unix socket pairs are missing: always the portable path.
+#[cfg(not(unix))]
+pub fn spawn<'py, F>(
+    _py: Python<'py>,
+    _event_loop: &Bound<'py, PyAny>,
+    task: F,
+) -> PyResult<Result<Bound<'py, PyAny>, F>>
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    Ok(Err(task))
+}
 
 /// What a call resolves to.
 pub enum Outcome {
-    Done(Box<Result<Instance, Error>>),
-    Failed(PyErr),
+    Done(Box<Result<Output, Error>>),
     /// The task panicked or was dropped by the runtime before it finished.
     Lost {
         panicked: bool,
     },
 }
+
+#[cfg(unix)]
+mod unix {
+    use std::collections::HashMap;
+    use std::future::Future;
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::sync::{Arc, Mutex, Weak};
+
+    use pyo3::exceptions::PyNotImplementedError;
+    use pyo3::prelude::*;
+    use pyo3::types::PyWeakrefReference;
+
+    use super::{Cancel, Outcome, into_result};
+    use crate::runtime;
 
 type Entry = (Py<PyAny>, Outcome);
 
@@ -232,19 +259,19 @@ fn deliver(py: Python<'_>, fut: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult
     Ok(())
 }
 
+}
+
 /// The Python value of an outcome, or the exception it raises.
-fn into_result(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
+pub(crate) fn into_result(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
     match outcome {
         Outcome::Done(done) => match *done {
-            Ok(instance) => Ok(Bound::new(py, PyInstance::from(instance))?.into_any()),
+            Ok(out) => output_to_py(py, &out, Lang::Python),
             Err(e) => Err(to_pyerr(py, &e)),
         },
-        Outcome::Failed(e) => Err(e),
-        Outcome::Lost { panicked: true } => Err(PanicException::new_err(
-            "open_connectors: the request task panicked",
-        )),
-        Outcome::Lost { panicked: false } => Err(PyRuntimeError::new_err(
-            "open_connectors: the request task was cancelled",
+        Outcome::Lost { panicked: true } => Err(internal(py, "the request task panicked")),
+        Outcome::Lost { panicked: false } => Err(internal(
+            py,
+            "the request task was dropped before it finished (runtime shut down)",
         )),
     }
 }
@@ -262,8 +289,8 @@ impl<'py> IntoPyObject<'py> for Outcome {
 
 /// The done callback of a future: a cancelled future aborts its task (the request).
 #[pyclass(frozen)]
-struct Cancel {
-    abort: tokio::task::AbortHandle,
+pub(crate) struct Cancel {
+    pub(crate) abort: tokio::task::AbortHandle,
 }
 
 #[pymethods]

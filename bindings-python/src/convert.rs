@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use open_connectors::Error;
+use open_connectors::{Error, Lang, Output};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
@@ -185,4 +185,35 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
         dict.set_item(k, to_py(py, v)?)?;
     }
     Ok(dict)
+}
+
+/// The Python form of an operation's result: `None`, or `(raw, fields)` for a model
+/// (the JSON as received, and the typed fields the generated class reads).
+pub fn output_to_py<'py>(py: Python<'py>, out: &Output, lang: Lang) -> PyResult<Bound<'py, PyAny>> {
+    if out.model().is_none() {
+        return Ok(py.None().into_bound(py));
+    }
+    let raw = to_py(py, &out.raw())?;
+    let fields = to_py(py, &out.fields(lang))?;
+    Ok(PyTuple::new(py, [raw, fields])?.into_any())
+}
+
+/// The arguments of a call: a dict of JSON values, each converted with its key as the
+/// argument named in errors.
+pub fn args_to_json(obj: &Bound<'_, PyAny>, what: &str) -> Result<Value, Error> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    let Ok(dict) = obj.cast::<PyDict>() else {
+        return Err(invalid(what, what, "must be a dict".to_owned()));
+    };
+    let mut map = Map::with_capacity(dict.len());
+    for (key, value) in dict.iter() {
+        let key: String = key
+            .extract()
+            .map_err(|_| invalid(what, what, "keys must be str".to_owned()))?;
+        let v = to_json(&value, &key)?;
+        map.insert(key, v);
+    }
+    Ok(Value::Object(map))
 }

@@ -1,12 +1,14 @@
-//! Core errors -> the exception classes of `open_connectors/_exceptions.py`.
-//!
-//! The classes are plain Python (so they pickle and subclass like any exception);
-//! this module imports them once and calls them.
+//! Core errors -> the exception classes of `open_connectors/_exceptions.py`, which
+//! `make gen` writes from the core's error table. Generic: the class is looked up by
+//! the name the core gives, and every attribute of the core's payload becomes a
+//! keyword argument, so no error class or attribute is named here.
 
-use open_connectors::{Error, ErrorCode, RequestSent};
+use open_connectors::{Error, Lang};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
+
+use crate::convert::to_py;
 
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -18,76 +20,19 @@ fn module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
         .map(|m| m.bind(py))
 }
 
-fn request_sent(sent: RequestSent) -> &'static str {
-    match sent {
-        RequestSent::No => "no",
-        RequestSent::Maybe => "maybe",
-    }
-}
-
-fn status_class(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::BadRequest => "BadRequestError",
-        ErrorCode::Authentication => "AuthenticationError",
-        ErrorCode::PermissionDenied => "PermissionDeniedError",
-        ErrorCode::NotFound => "NotFoundError",
-        ErrorCode::Conflict => "ConflictError",
-        ErrorCode::RateLimited => "RateLimitError",
-        _ => "InternalServerError",
-    }
-}
-
 fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
+    let payload = err.payload(Lang::Python);
     let kw = PyDict::new(py);
-    kw.set_item("code", err.code().as_str())?;
-    let class = match err {
-        Error::InvalidInput { field, reason } => {
-            kw.set_item("field", field)?;
-            kw.set_item("reason", reason)?;
-            "InvalidInputError"
+    let mut class = "OpenConnectorsError";
+    let mut message = String::new();
+    for (k, v) in &payload {
+        match k.as_str() {
+            "class" => class = v.as_str().unwrap_or(class),
+            "message" => message = v.as_str().unwrap_or_default().to_owned(),
+            _ => kw.set_item(k, to_py(py, v)?)?,
         }
-        Error::Connection {
-            reason,
-            request_sent: sent,
-            attempts,
-        } => {
-            kw.set_item("request_sent", request_sent(*sent))?;
-            kw.set_item("attempts", attempts)?;
-            kw.set_item("reason", reason)?;
-            "ApiConnectionError"
-        }
-        Error::Timeout {
-            timeout,
-            request_sent: sent,
-            attempts,
-        } => {
-            kw.set_item("request_sent", request_sent(*sent))?;
-            kw.set_item("attempts", attempts)?;
-            kw.set_item("timeout", timeout.as_secs_f64())?;
-            "ApiTimeoutError"
-        }
-        Error::Status(s) => {
-            kw.set_item("status", s.status)?;
-            kw.set_item("request_id", s.request_id.as_deref())?;
-            kw.set_item("header_request_id", s.header_request_id.as_deref())?;
-            kw.set_item("message", s.message.as_deref())?;
-            kw.set_item("provider_message", s.provider_message.as_deref())?;
-            kw.set_item("body", &s.body)?;
-            kw.set_item("retry_after", s.retry_after.map(|d| d.as_secs_f64()))?;
-            status_class(s.code())
-        }
-        Error::Decode(d) => {
-            kw.set_item("status", d.status)?;
-            kw.set_item("request_id", d.request_id.as_deref())?;
-            kw.set_item("body", &d.body)?;
-            kw.set_item("reason", &d.reason)?;
-            "ResponseDecodeError"
-        }
-        _ => "OpenConnectorsError",
-    };
-    let exc = module(py)?
-        .getattr(class)?
-        .call((err.to_string(),), Some(&kw))?;
+    }
+    let exc = module(py)?.getattr(class)?.call((message,), Some(&kw))?;
     Ok(PyErr::from_value(exc))
 }
 
@@ -96,12 +41,11 @@ pub fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     build(py, err).unwrap_or_else(|e| e)
 }
 
-/// An `InvalidInputError` for argument `field`.
-pub fn invalid(py: Python<'_>, field: &str, reason: impl Into<String>) -> PyErr {
+/// The `InternalError` for a fault of the SDK itself (a panic caught at the boundary).
+pub fn internal(py: Python<'_>, reason: impl Into<String>) -> PyErr {
     to_pyerr(
         py,
-        &Error::InvalidInput {
-            field: field.to_owned(),
+        &Error::Internal {
             reason: reason.into(),
         },
     )

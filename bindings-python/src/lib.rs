@@ -1,25 +1,58 @@
 //! The native module `open_connectors._native` of the Python package `open-connectors`.
 //!
-//! A thin layer: Python arguments become one JSON object for
-//! `open_connectors::create_instance_from_options`, client settings go to the core
-//! builder, core errors become the exception classes of `open_connectors._exceptions`.
-//! No platform logic lives here.
+//! Generic, and a thin layer: it names no operation, no model and no error class.
+//! `NativeClient.call(name, args, options)` sends any operation of the core's table
+//! (blocking, GIL released) and `call_async` returns an asyncio future; arguments cross
+//! as JSON values, results come back as `(raw, fields)` dicts for the generated model
+//! classes, and core errors become the generated exception classes by name (the core's
+//! error table). The Python methods users call are generated from the core's tables by
+//! `make gen` (`python/open_connectors/_client.py` and friends).
 
 mod client;
 mod completion;
 mod convert;
 mod errors;
-mod instance;
 mod log;
 mod runtime;
 
+use open_connectors::{Lang, Model};
 use pyo3::prelude::*;
+
+use crate::convert::{to_json, to_py};
+use crate::errors::to_pyerr;
+
+/// A copy of a JSON value with every secret-looking value replaced by `[REDACTED]`,
+/// by the core's rule (used by `repr()` of the models).
+#[pyfunction]
+fn redact_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let v = to_json(value, "value").map_err(|e| to_pyerr(py, &e))?;
+    to_py(py, &open_connectors::redact::redact_json(&v))
+}
+
+/// Decodes and checks `data` as model `name` (the core's decoder): returns
+/// `(raw, fields)`, or raises InvalidInputError naming `data`.
+#[pyfunction]
+fn decode_model<'py>(
+    py: Python<'py>,
+    name: &str,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let model = Model::named(name).ok_or_else(|| {
+        to_pyerr(
+            py,
+            &open_connectors::Error::invalid("name", format!("no model {name:?}")),
+        )
+    })?;
+    let raw = to_json(data, "data").map_err(|e| to_pyerr(py, &e))?;
+    let out = model.decode("data", raw).map_err(|e| to_pyerr(py, &e))?;
+    convert::output_to_py(py, &out, Lang::Python)
+}
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<client::PyClient>()?;
-    m.add_class::<client::PyAsyncClient>()?;
-    m.add_class::<instance::PyInstance>()?;
+    m.add_class::<client::NativeClient>()?;
+    m.add_function(wrap_pyfunction!(redact_json, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_model, m)?)?;
     m.add("__version__", open_connectors::VERSION)?;
     log::install();
     Ok(())

@@ -18,7 +18,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PySystemError};
-use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
@@ -79,15 +78,19 @@ where
         match polled {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) if e.is_panic() => {
-                return Err(PanicException::new_err(format!(
-                    "open_connectors: the request task panicked: {}",
-                    panic_message(e.into_panic().as_ref())
-                )));
+                return Err(crate::errors::internal(
+                    py,
+                    format!(
+                        "the request task panicked: {}",
+                        panic_message(e.into_panic().as_ref())
+                    ),
+                ));
             }
             Ok(Err(e)) => {
-                return Err(PyRuntimeError::new_err(format!(
-                    "open_connectors: the request task was cancelled: {e}"
-                )));
+                return Err(crate::errors::internal(
+                    py,
+                    format!("the request task was cancelled: {e}"),
+                ));
             }
             Err(_elapsed) => {
                 if let Err(e) = py.check_signals() {
@@ -161,12 +164,6 @@ impl ContextExt for ForkAwareTokio {
     }
 }
 
-/// The running asyncio loop's task locals, or a clear error when there is none.
-pub fn running_loop_locals(py: Python<'_>, what: &str) -> PyResult<TaskLocals> {
-    pyo3_async_runtimes::generic::get_current_locals::<ForkAwareTokio>(py)
-        .map_err(|e| no_running_loop(py, e, what))
-}
-
 /// The running asyncio loop, or a clear error when there is none.
 pub fn running_loop<'py>(py: Python<'py>, what: &str) -> PyResult<Bound<'py, PyAny>> {
     pyo3_async_runtimes::get_running_loop(py).map_err(|e| no_running_loop(py, e, what))
@@ -182,18 +179,4 @@ fn no_running_loop(py: Python<'_>, e: PyErr, what: &str) -> PyErr {
     ));
     err.set_cause(py, Some(e));
     err
-}
-
-/// An already-completed asyncio future holding `value`, on the running loop.
-pub fn ready<'py>(
-    py: Python<'py>,
-    value: Bound<'py, PyAny>,
-    what: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    let locals = running_loop_locals(py, what)?;
-    let fut = locals
-        .event_loop(py)
-        .call_method0(pyo3::intern!(py, "create_future"))?;
-    fut.call_method1(pyo3::intern!(py, "set_result"), (value,))?;
-    Ok(fut)
 }
