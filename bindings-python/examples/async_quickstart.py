@@ -25,6 +25,12 @@ async def main() -> int:
                 print(f"error [{result.code}]: {result}")
             elif isinstance(result, oc.Instance):
                 print(f"{result!r} created {result.created_date}")
+        # Coroutines: schedule them as tasks, read back and delete concurrently.
+        made = [r for r in results if isinstance(r, oc.Instance)]
+        fetched = await asyncio.gather(*(asyncio.create_task(client.get_instance(i.id)) for i in made))
+        assert fetched == made
+        await asyncio.gather(*(client.delete_instance(i.id) for i in made))
+        print(f"read back and deleted {len(made)} instances")
     return 0
 
 

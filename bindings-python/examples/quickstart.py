@@ -1,4 +1,4 @@
-"""Quickstart: create a Basic and an OAuth 2 connector instance.
+"""Quickstart: create a Basic and an OAuth 2 connector instance, read one back, delete them.
 
 The client reads OPEN_CONNECTORS_BASE_URL (or OPEN_CONNECTORS_REGION),
 OPEN_CONNECTORS_USER_SECRET and OPEN_CONNECTORS_ORGANIZATION_SECRET from the
@@ -67,7 +67,17 @@ def main() -> int:
                 },
             )
         except oc.BadRequestError as e:
-            print(f"reusing the code: [{e.code}] HTTP {e.status}: {e.message} (provider: {e.provider_message})")
+            print(f"reusing the code: [{e.code}] HTTP {e.status}: {e.platform_message} (provider: {e.provider_message})")
+
+        # Read one back (GET /instances/{id}, safe to retry), then clean up.
+        again = client.get_instance(crm.id, timeout=10.0)
+        assert again == crm
+        for inst in (crm, drive):
+            client.delete_instance(inst.id)
+        try:
+            client.get_instance(crm.id)
+        except oc.NotFoundError as e:
+            print(f"deleted both; get after delete: [{e.code}] {e.platform_message}")
     return 0
 
 

@@ -21,7 +21,8 @@ from conftest import DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, REPO, San
 
 CASES_DIR = Path(os.environ.get("OC_CASES_DIR") or REPO / "tests" / "cases")
 
-CASE_KEYS = {"description", "client", "faults", "setup", "operation", "args", "expect"}
+CASE_KEYS = {"description", "client", "faults", "setup", "operation", "args", "options", "expect"}
+OPTION_KEYS = {"timeout_ms", "max_retries", "extra_headers"}
 CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries"}
 EXPECT_KEYS = {"requests", "result", "error"}
 ERROR_KEYS = {
@@ -38,17 +39,6 @@ ERROR_KEYS = {
 }
 REQUEST_KEYS = {"method", "path", "headers", "body"}
 SETUP_KEYS = {"operation", "args"}
-OPERATIONS = {"create_instance"}
-CREATE_ARGS = {
-    "element",
-    "name",
-    "tags",
-    "configuration",
-    "provider_data",
-    "external_authentication",
-    "endpoint",
-    "extra",
-}
 
 Json = Any
 AnyClient = Union[oc.Client, oc.AsyncClient]
@@ -192,7 +182,8 @@ def check_error(err: oc.OpenConnectorsError, expected: Dict[str, Json]) -> None:
             ok = getattr(err, "field", None) == want
         elif key == "message_contains":
             if status_error is not None:
-                ok = status_error.message is not None and want in status_error.message
+                pm = status_error.platform_message
+                ok = pm is not None and want in pm
             else:
                 ok = want in str(err)
         elif key == "provider_message_contains":
@@ -241,6 +232,7 @@ class Case:
             step = check_keys(step, SETUP_KEYS, "setup step")
             self.setup.append(self.operation(step.get("operation"), step.get("args", {}), "setup step"))
         self.op, self.args = self.operation(case.get("operation"), case.get("args", {}), "case")
+        self.options = self.call_options(case.get("options", {}))
         self.expect = check_keys(case.get("expect"), EXPECT_KEYS, "expect")
         if ("result" in self.expect) == ("error" in self.expect):
             raise CaseError("expect needs exactly one of result and error")
@@ -250,9 +242,21 @@ class Case:
 
     @staticmethod
     def operation(name: Json, args: Json, what: str) -> Tuple[str, Dict[str, Json]]:
-        if name not in OPERATIONS:
+        meta = oc.OPERATIONS.get(name) if isinstance(name, str) else None
+        if meta is None:
             raise CaseError(f"{what}: unknown operation {name!r}; this runner cannot run it")
-        return name, check_keys(args, CREATE_ARGS, f"{what} args")
+        return name, check_keys(args, set(meta["positional"]) | set(meta["keyword"]), f"{what} args")
+
+    def call_options(self, raw: Json) -> Dict[str, Any]:
+        o = check_keys(raw, OPTION_KEYS, "options")
+        out: Dict[str, Any] = {}
+        if "timeout_ms" in o:
+            out["timeout"] = o["timeout_ms"] / 1000.0
+        if "max_retries" in o:
+            out["max_retries"] = o["max_retries"]
+        if "extra_headers" in o:
+            out["extra_headers"] = o["extra_headers"]
+        return out
 
     def client_kwargs(self) -> Dict[str, Any]:
         s = self.settings
@@ -268,7 +272,7 @@ class Case:
             kwargs["max_retries"] = s["max_retries"]
         return kwargs
 
-    def secrets(self, instance: Optional[oc.Instance]) -> List[str]:
+    def secrets(self, instance: Optional[oc.Instance]) -> List[str]:  # noqa: C901
         kw = self.client_kwargs()
         out = [kw["user_secret"], kw["organization_secret"]]
         for section, key in (
@@ -289,32 +293,53 @@ class Case:
             self.sandbox.fault(fault)
 
     @staticmethod
-    def split(args: Dict[str, Json]) -> Tuple[Json, Dict[str, Json]]:
+    def resolve(args: Json, setup: List[Json]) -> Json:
+        """Replaces every ``{"$setup": [i, key...]}`` by that part of setup step i's result."""
+        if isinstance(args, dict) and "$setup" in args:
+            step, *keys = args["$setup"]
+            v = setup[step]
+            for k in keys:
+                v = v[k]
+            return v
+        if isinstance(args, dict):
+            return {k: Case.resolve(v, setup) for k, v in args.items()}
+        return args
+
+    @staticmethod
+    def invocation(name: str, args: Dict[str, Json]) -> Tuple[List[Json], Dict[str, Json]]:
+        """Positional and keyword arguments of the generated method, from its metadata."""
+        meta = oc.OPERATIONS[name]
         rest = dict(args)
-        return rest.pop("element", None), rest
+        return [rest.pop(p, None) for p in meta["positional"]], rest
+
+    @staticmethod
+    def raw(result: Any) -> Json:
+        return result.to_dict() if isinstance(result, oc.Instance) else result
 
     def check(
         self,
         client: Optional[AnyClient],
-        outcome: Union[oc.Instance, oc.OpenConnectorsError],
+        outcome: Union[Any, oc.OpenConnectorsError],
         before: int,
     ) -> None:
         received = self.sandbox.journal()[before:]
         if "requests" in self.expect:
             check_requests(self.expect["requests"], received)
-        if isinstance(outcome, oc.Instance):
+        if not isinstance(outcome, oc.OpenConnectorsError):
             if "error" in self.expect:
                 raise AssertionError(
-                    f"expected error {json.dumps(self.expect['error'])}, got instance {outcome.to_dict()}"
+                    f"expected error {json.dumps(self.expect['error'])}, got result {self.raw(outcome)}"
                 )
-            raw = outcome.to_dict()
+            raw = self.raw(outcome)
             match(self.expect["result"], raw, "result")
-            # The typed attributes agree with the JSON.
-            if isinstance(raw.get("id"), int):
-                assert outcome.id == raw["id"]
-            assert outcome.token == raw.get("token")
-            secrets = self.secrets(outcome)
-            no_leak(repr(outcome), secrets, "repr() of the instance")
+            instance = outcome if isinstance(outcome, oc.Instance) else None
+            if instance is not None:
+                # The typed attributes agree with the JSON.
+                if isinstance(raw.get("id"), int):
+                    assert instance.id == raw["id"]
+                assert instance.token == raw.get("token")
+            secrets = self.secrets(instance)
+            no_leak(repr(outcome), secrets, "repr() of the result")
         else:
             if "result" in self.expect:
                 raise AssertionError(
@@ -330,25 +355,26 @@ class Case:
     def run_sync(self) -> None:
         self.prepare()
         client: Optional[oc.Client] = None
-        outcome: Union[oc.Instance, oc.OpenConnectorsError]
+        outcome: Union[Any, oc.OpenConnectorsError]
         try:
             client = oc.Client(**self.client_kwargs())
         except oc.OpenConnectorsError as e:
             outcome = e
         with client if client is not None else _Null():
-            for i, (_, args) in enumerate(self.setup):
+            results: List[Json] = []
+            for i, (name, args) in enumerate(self.setup):
                 if client is None:
                     raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
-                element, rest = self.split(args)
+                pos, kw = self.invocation(name, self.resolve(args, results))
                 try:
-                    client.create_instance(element, **rest)
+                    results.append(self.raw(getattr(client, name)(*pos, **kw)))
                 except oc.OpenConnectorsError as e:
                     raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
             before = len(self.sandbox.journal())
             if client is not None:
-                element, rest = self.split(self.args)
+                pos, kw = self.invocation(self.op, self.resolve(self.args, results))
                 try:
-                    outcome = client.create_instance(element, **rest)
+                    outcome = getattr(client, self.op)(*pos, **kw, **self.options)
                 except oc.OpenConnectorsError as e:
                     outcome = e
             self.check(client, outcome, before)
@@ -356,25 +382,26 @@ class Case:
     async def run_async(self) -> None:
         self.prepare()
         client: Optional[oc.AsyncClient] = None
-        outcome: Union[oc.Instance, oc.OpenConnectorsError]
+        outcome: Union[Any, oc.OpenConnectorsError]
         try:
             client = oc.AsyncClient(**self.client_kwargs())
         except oc.OpenConnectorsError as e:
             outcome = e
-        for i, (_, args) in enumerate(self.setup):
+        results: List[Json] = []
+        for i, (name, args) in enumerate(self.setup):
             if client is None:
                 raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
-            element, rest = self.split(args)
+            pos, kw = self.invocation(name, self.resolve(args, results))
             try:
-                await client.create_instance(element, **rest)
+                results.append(self.raw(await getattr(client, name)(*pos, **kw)))
             except oc.OpenConnectorsError as e:
                 raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
         before = len(self.sandbox.journal())
         if client is not None:
             async with client:
-                element, rest = self.split(self.args)
+                pos, kw = self.invocation(self.op, self.resolve(self.args, results))
                 try:
-                    outcome = await client.create_instance(element, **rest)
+                    outcome = await getattr(client, self.op)(*pos, **kw, **self.options)
                 except oc.OpenConnectorsError as e:
                     outcome = e
         self.check(client, outcome, before)

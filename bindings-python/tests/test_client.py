@@ -4,6 +4,8 @@ conversion, repr redaction, context managers, the environment fallback."""
 from __future__ import annotations
 
 import asyncio
+import copy
+import pickle
 import datetime
 import math
 from typing import Any
@@ -197,9 +199,26 @@ def test_unparseable_created_date_is_none(sb: Sandbox) -> None:
     assert inst.to_dict()["createdDate"] == "yesterday"
 
 
-def test_instance_cannot_be_built_by_hand() -> None:
+def test_instance_round_trips_through_its_json(sb: Sandbox) -> None:
+    inst = client(sb).create_instance("insightly", configuration=BASIC, name="Round trip")
+    data = inst.to_dict()
+    again = oc.Instance.from_dict(data)
+    assert again == inst and oc.Instance(data) == inst
+    assert again.to_dict() == data and again.token == inst.token
+    assert again.created_date == inst.created_date and again.created_date is not None
+    restored = pickle.loads(pickle.dumps(inst))
+    assert restored == inst and restored.to_dict() == data
+    assert copy.deepcopy(inst) == inst
+    data["brandNew"] = {"x": 1}
+    assert oc.Instance.from_dict(data).extra == {"brandNew": {"x": 1}}
+    assert inst.extra == {}
+    with pytest.raises(oc.InvalidInputError) as bad:
+        oc.Instance.from_dict({"id": 1})
+    assert bad.value.field == "data" and "missing field" in str(bad.value)
     with pytest.raises(TypeError):
-        oc.Instance()
+        oc.Instance()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        oc.Instance([1, 2])  # type: ignore[arg-type]
 
 
 # ---- arguments -----------------------------------------------------------------------
@@ -330,8 +349,10 @@ def test_sync_context_manager(sb: Sandbox) -> None:
         c.create_instance("insightly", configuration=BASIC)
     assert c.closed
     assert "closed=True" in repr(c)
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(oc.ClientClosedError, match="closed") as closed:
         c.create_instance("insightly", configuration=BASIC)
+    assert isinstance(closed.value, oc.OpenConnectorsError) and isinstance(closed.value, RuntimeError)
+    assert closed.value.code == "client_closed"
     c.close()  # idempotent
 
     with pytest.raises(KeyError):
@@ -347,7 +368,7 @@ def test_async_context_manager(sb: Sandbox) -> None:
             assert entered is ac
             await ac.create_instance("insightly", configuration=BASIC)
         assert ac.closed
-        with pytest.raises(RuntimeError, match="closed"):
+        with pytest.raises(oc.ClientClosedError, match="closed"):
             await ac.create_instance("insightly", configuration=BASIC)
 
         ac2 = oc.AsyncClient(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET)

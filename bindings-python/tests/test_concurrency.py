@@ -5,6 +5,7 @@ coroutine making progress meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import multiprocessing
 import queue
 import threading
@@ -139,11 +140,25 @@ def test_async_cancellation(sb: Sandbox) -> None:
     assert asyncio.run(run()).element_key == "insightly"
 
 
-def test_async_client_needs_a_running_loop(sb: Sandbox) -> None:
+def test_async_methods_are_coroutines_that_send_nothing_until_awaited(sb: Sandbox) -> None:
     client = oc.AsyncClient(**settings(sb))
-    with pytest.raises(RuntimeError, match="running asyncio event loop"):
-        client.create_instance("insightly", configuration=BASIC)
+    pending = client.create_instance("insightly", configuration=BASIC)
+    assert inspect.iscoroutine(pending)
+    pending.close()  # never awaited: nothing was sent
     assert sb.journal() == []
+
+    async def run() -> List[int]:
+        # create_task and TaskGroup-style scheduling take them as they are.
+        tasks = [asyncio.create_task(client.create_instance("insightly", configuration=BASIC)) for _ in range(3)]
+        made = await asyncio.gather(*tasks)
+        got = await asyncio.create_task(client.get_instance(made[0].id))
+        assert got == made[0]
+        await client.delete_instance(made[0].id)
+        return [m.id for m in made]
+
+    ids = asyncio.run(run())
+    assert len(set(ids)) == 3
+    assert [r["method"] for r in sb.journal()] == ["POST"] * 3 + ["GET", "DELETE"]
 
 
 def test_async_client_across_loops_and_threads(sb: Sandbox) -> None:

@@ -83,7 +83,7 @@ def assert_same(a: BaseException, b: BaseException) -> None:
             status=429,
             request_id="a",
             header_request_id="b",
-            message="Too many",
+            platform_message="Too many",
             provider_message="slow down",
             body="{}",
             retry_after=1.5,
@@ -120,9 +120,9 @@ def test_status_error_from_the_platform(sb: Sandbox) -> None:
     assert isinstance(e.retry_after, float)
     assert e.request_id == "5f0c6b1e2d3a4b5c6d7e8f92"
     assert e.header_request_id == "hdr-id"
-    assert e.message == "Too many requests"
+    assert e.platform_message == "Too many requests"
     assert e.provider_message == "p"
-    assert "Too many requests" in e.body
+    assert e.body is not None and "Too many requests" in e.body
     assert "429" in str(e)
     assert_same(e, roundtrip(e))
     assert isinstance(e, oc.OpenConnectorsError)

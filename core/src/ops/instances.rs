@@ -578,6 +578,7 @@ pub const CREATE_INSTANCE: Operation = Operation {
     retry: RetryClass::Once,
     auth: AuthScope::Organization,
     pagination: None,
+    node_single_object: true,
     build: |args| CreateInstance::from_args(args)?.to_request(),
 };
 
@@ -594,6 +595,7 @@ pub const GET_INSTANCE: Operation = Operation {
     retry: RetryClass::Idempotent,
     auth: AuthScope::Organization,
     pagination: None,
+    node_single_object: false,
     build: |args| Ok(Wire::path(format!("/instances/{}", args.id("instance_id")?))),
 };
 
@@ -610,6 +612,7 @@ pub const DELETE_INSTANCE: Operation = Operation {
     retry: RetryClass::Idempotent,
     auth: AuthScope::Organization,
     pagination: None,
+    node_single_object: false,
     build: |args| Ok(Wire::path(format!("/instances/{}", args.id("instance_id")?))),
 };
 

@@ -178,6 +178,10 @@ pub struct Operation {
     pub auth: AuthScope,
     /// How it pages, if it is a list.
     pub pagination: Option<Pagination>,
+    /// Node takes every argument in one options object, positional ones included
+    /// (`createInstance({ element, ... })`, its long-standing shape); otherwise the
+    /// positional parameters come first there too (`getInstance(id, options)`).
+    pub node_single_object: bool,
     /// Builds the request from checked arguments.
     pub(crate) build: fn(&Args) -> Result<Wire>,
 }

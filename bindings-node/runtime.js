@@ -1,0 +1,216 @@
+'use strict'
+// The generic machinery behind the generated module (index.js, written by `make gen`
+// from the core's tables). Hand-written, and generic: no operation, model field or
+// error class is named here.
+//   - `Client` sends every operation through the native `call` (JSON text in and out);
+//   - `mapError` turns a native error payload into the generated error class it names
+//     (a native error that is not a payload, e.g. a caught panic, is an InternalError);
+//   - `Model` keeps the JSON exactly as received beside the typed fields the core
+//     decoded, and keeps secrets out of `util.inspect` and `String()`.
+
+const { inspect } = require('node:util')
+const native = require('./native.js')
+
+const MARKER = '$openConnectors'
+const INSPECT = inspect.custom
+const FROM_NATIVE = Symbol('fromNative')
+
+/** JSON text of what the caller gave, refusing what JSON cannot carry. */
+function toJsonText(value, field, classes) {
+  try {
+    return JSON.stringify(value === undefined ? null : value, (_key, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError(`${v} is not a JSON number`)
+      if (typeof v === 'bigint') throw new TypeError('a BigInt is not a JSON number')
+      return v
+    })
+  } catch (e) {
+    throw new classes.InvalidInputError(`invalid input: ${field}: cannot be sent as JSON (${e.message})`, {
+      code: 'invalid_input',
+      field,
+      reason: `cannot be sent as JSON (${e.message})`,
+    })
+  }
+}
+
+function parsePayload(err) {
+  if (!(err instanceof Error) || typeof err.message !== 'string' || !err.message.startsWith('{')) return null
+  try {
+    const p = JSON.parse(err.message)
+    return p !== null && typeof p === 'object' && p[MARKER] === 1 ? p : null
+  } catch {
+    return null
+  }
+}
+
+/** The error class instance for an error of the native layer. */
+function mapError(err, classes) {
+  const p = parsePayload(err)
+  let mapped
+  if (p === null) {
+    const reason = err instanceof Error ? err.message : String(err)
+    mapped = new classes.InternalError(`internal error in the SDK (please report it): ${reason}`, {
+      code: 'internal',
+      reason,
+    })
+  } else {
+    const { [MARKER]: _marker, class: className, message, ...fields } = p
+    const Class = classes[className] ?? classes.OpenConnectorsError
+    mapped = new Class(message, fields)
+  }
+  // Keep the JavaScript stack of the call, not the native one.
+  Error.captureStackTrace?.(mapped, mapError)
+  return mapped
+}
+
+/** The typed fields of a model: dates become `Date`s. */
+function typedFields(fields, dateFields) {
+  for (const key of dateFields) {
+    if (typeof fields[key] === 'number') fields[key] = new Date(fields[key])
+  }
+  return fields
+}
+
+/**
+ * A model object: every field the platform sent as an own property (named as the API
+ * names them), with the typed fields (camelCase) decoded by the core; `toJSON()`
+ * returns the JSON exactly as received.
+ */
+class Model {
+  #raw
+
+  constructor(json, fromNative) {
+    const Class = new.target
+    let answer = fromNative
+    if (fromNative === undefined || typeof fromNative !== 'object' || fromNative[FROM_NATIVE] !== true) {
+      if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+        throw new TypeError(`a ${Class.name} is built from the JSON object the platform sent`)
+      }
+      let text
+      try {
+        text = native.decodeModel(Class.MODEL, toJsonText(json, 'json', Class.CLASSES))
+      } catch (e) {
+        throw mapError(e, Class.CLASSES)
+      }
+      answer = JSON.parse(text)
+    }
+    this.#raw = answer.raw
+    const own = structuredClone(answer.raw)
+    Object.assign(own, typedFields(answer.fields, Class.DATE_FIELDS))
+    for (const [key, value] of Object.entries(own)) {
+      // defineProperty, not assignment: a key such as `__proto__` stays a plain field.
+      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
+    }
+  }
+
+  /** Rebuilds the object from the JSON it came from (e.g. a stored `toJSON()`). */
+  static fromJSON(json) {
+    return new this(json)
+  }
+
+  /** The whole JSON object as received (a copy), unknown fields included. */
+  toJSON() {
+    return structuredClone(this.#raw)
+  }
+
+  [INSPECT](depth, options, inspectFn = inspect) {
+    const name = this.constructor.name
+    if (depth < 0) return `[${name} ${this.id}]`
+    // Own fields as JSON (what the caller may have changed included), secrets hidden by
+    // the core's rule: tokens, passwords, OAuth secrets and codes...
+    const shown = native.redactJson(JSON.parse(JSON.stringify({ ...this }) ?? '{}'))
+    return `${name} ${inspectFn(shown, options)}`
+  }
+
+  toString() {
+    return `[${this.constructor.name} ${this.id}]`
+  }
+}
+
+/** Wraps a native answer (JSON text) in its model class, or `undefined` for nothing. */
+function fromAnswer(text, models) {
+  const answer = JSON.parse(text)
+  if (answer === null) return undefined
+  const Class = models[answer.model]
+  return new Class(undefined, { [FROM_NATIVE]: true, raw: answer.raw, fields: answer.fields })
+}
+
+/** What every generated client shares: the native client and its settings. */
+class ClientBase {
+  #native
+  #classes
+  #models
+
+  constructor(options, classes, models) {
+    this.#classes = classes
+    this.#models = models
+    try {
+      this.#native = new native.NativeClient(toJsonText(options ?? null, 'options', classes), process.version)
+    } catch (e) {
+      throw mapError(e, classes)
+    }
+  }
+
+  /** Sends operation `name` with `args` and per-call `requestOptions`. */
+  async _call(name, args, requestOptions) {
+    const classes = this.#classes
+    const argsText = toJsonText(args ?? {}, 'options', classes)
+    const optionsText = toJsonText(requestOptions ?? null, 'requestOptions', classes)
+    let text
+    try {
+      text = await this.#native.call(name, argsText, optionsText)
+    } catch (e) {
+      throw mapError(e, classes)
+    }
+    return fromAnswer(text, this.#models)
+  }
+
+  /** The base URL in use, e.g. `https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2`. */
+  get baseUrl() {
+    return this.#native.baseUrl
+  }
+
+  /** The timeout of one attempt, in milliseconds. */
+  get timeout() {
+    return this.#native.timeout
+  }
+
+  /** Retries after the first attempt. */
+  get maxRetries() {
+    return this.#native.maxRetries
+  }
+
+  /** The user agent sent. */
+  get userAgent() {
+    return this.#native.userAgent
+  }
+
+  /** The client's settings, without its secrets. */
+  toJSON() {
+    return { baseUrl: this.baseUrl, timeout: this.timeout, maxRetries: this.maxRetries }
+  }
+
+  [INSPECT](depth, options, inspectFn = inspect) {
+    return `${this.constructor.name} ${inspectFn(
+      { ...this.toJSON(), userSecret: '[REDACTED]', organizationSecret: '[REDACTED]' },
+      options,
+    )}`
+  }
+
+  toString() {
+    return `[${this.constructor.name} ${this.baseUrl}]`
+  }
+}
+
+/** Gives each error class its own `name` (not enumerable, as on built-in errors). */
+function nameClasses(classes) {
+  for (const Class of Object.values(classes)) {
+    Object.defineProperty(Class.prototype, 'name', {
+      value: Class.name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    })
+  }
+}
+
+module.exports = { native, Model, ClientBase, mapError, nameClasses, toJsonText }

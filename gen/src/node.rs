@@ -1,0 +1,446 @@
+//! The npm module's generated files: `index.js`, `index.d.ts`, `index.mjs` and
+//! `index.d.mts` (under bindings-node/).
+
+use std::fmt::Write as _;
+
+use open_connectors::lang::camel_case;
+use open_connectors::model::{FieldType, MODELS, Model};
+use open_connectors::ops::{OPERATIONS, Operation, Param, ParamType, ResultKind};
+use open_connectors::{AttrType, CALL_OPTIONS, ERROR_CLASSES, ErrorClass, SETTINGS, SettingType};
+
+use crate::{banner, doc_lines};
+
+pub fn files() -> Vec<(&'static str, String)> {
+    vec![
+        ("bindings-node/index.js", index_js()),
+        ("bindings-node/index.d.ts", index_dts()),
+        ("bindings-node/index.mjs", index_mjs()),
+        ("bindings-node/index.d.mts", index_dmts()),
+    ]
+}
+
+/// The table's `snake_case` names in prose, spelled the Node way.
+fn js_doc(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 && part.contains('_') && part.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            let _ = write!(out, "`{}`", camel_case(part));
+        } else if i % 2 == 1 {
+            let _ = write!(out, "`{part}`");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+fn jsdoc(out: &mut String, indent: &str, text: &str) {
+    let lines = doc_lines(&js_doc(text), "", 92);
+    if lines.len() == 1 {
+        let _ = writeln!(out, "{indent}/** {} */", lines[0]);
+        return;
+    }
+    let _ = writeln!(out, "{indent}/**");
+    for l in lines {
+        let _ = writeln!(out, "{indent} * {l}");
+    }
+    let _ = writeln!(out, "{indent} */");
+}
+
+fn method_name(op: &Operation) -> String {
+    camel_case(op.name)
+}
+
+fn positional(op: &Operation) -> Vec<&'static Param> {
+    if op.node_single_object {
+        return Vec::new();
+    }
+    op.params.iter().filter(|p| p.positional).collect()
+}
+
+fn keyword(op: &Operation) -> Vec<&'static Param> {
+    if op.node_single_object {
+        return op.params.iter().collect();
+    }
+    op.params.iter().filter(|p| !p.positional).collect()
+}
+
+fn options_type(op: &Operation) -> String {
+    let mut name = camel_case(op.name);
+    if let Some(first) = name.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    format!("{name}Options")
+}
+
+fn index_js() -> String {
+    let mut o = banner("//");
+    o.push_str("'use strict'\n// The public API of the `open-connectors` npm module: a method per operation of the\n// core's table, error classes from its error table, model classes from its model table.\n// The generic machinery is runtime.js; every check and platform rule is in the Rust core.\n\nconst rt = require('./runtime.js')\n\nconst VERSION = require('./package.json').version\n\n// ---------------------------------------------------------------------------------\n// Errors\n");
+    for c in ERROR_CLASSES {
+        o.push('\n');
+        jsdoc(&mut o, "", c.doc);
+        let parent = c.parent.unwrap_or("Error");
+        let _ = writeln!(o, "class {} extends {parent} {{", c.name);
+        o.push_str("  constructor(message, payload = {}) {\n");
+        match c.parent {
+            None => {
+                o.push_str("    super(message)\n");
+                let _ = writeln!(
+                    o,
+                    "    /** The core's stable error code, e.g. `'not_found'`. */\n    this.code = payload.code ?? '{}'",
+                    c.default_code
+                );
+            }
+            Some(_) => {
+                let _ = writeln!(
+                    o,
+                    "    super(message, {{ ...payload, code: payload.code ?? '{}' }})",
+                    c.default_code
+                );
+            }
+        }
+        for a in c.attrs.iter().filter(|a| a.name != "code") {
+            let _ = writeln!(o, "    /** {} */", js_doc(a.doc));
+            let _ = writeln!(o, "    this.{0} = payload.{0} ?? null", camel_case(a.name));
+        }
+        o.push_str("  }\n");
+        if c.parent.is_none() {
+            o.push_str("\n  /** The error's fields (never a secret: the core keeps them out of every error). */\n  toJSON() {\n    const out = { name: this.name, message: this.message }\n    for (const [k, v] of Object.entries(this)) out[k] = v\n    return out\n  }\n");
+        }
+        o.push_str("}\n");
+    }
+    o.push_str("\nconst ERRORS = {\n");
+    for c in ERROR_CLASSES {
+        let _ = writeln!(o, "  {},", c.name);
+    }
+    o.push_str("}\nrt.nameClasses(ERRORS)\n\n// ---------------------------------------------------------------------------------\n// Models\n");
+    for m in MODELS {
+        o.push('\n');
+        jsdoc(
+            &mut o,
+            "",
+            &format!(
+                "{} Every field the platform sent is an own property, named as the API names it; the typed fields are decoded by the core (dates as `Date`). `{}.fromJSON(json)` rebuilds one; `toJSON()` returns the JSON exactly as received.",
+                m.doc, m.name
+            ),
+        );
+        let dates: Vec<String> = m
+            .fields
+            .iter()
+            .filter(|f| f.ty == FieldType::Date)
+            .map(|f| format!("'{}'", camel_case(f.name)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "class {0} extends rt.Model {{\n  static MODEL = '{0}'\n  static DATE_FIELDS = [{1}]\n  static CLASSES = ERRORS\n}}",
+            m.name,
+            dates.join(", ")
+        );
+    }
+    o.push_str("\nconst MODELS = {\n");
+    for m in MODELS {
+        let _ = writeln!(o, "  {},", m.name);
+    }
+    o.push_str("}\n\n// ---------------------------------------------------------------------------------\n// Client\n\n");
+    jsdoc(
+        &mut o,
+        "",
+        "A client of the platform API. One client shares one connection pool; it is safe to make many calls on it at once. Settings not given fall back to the `OPEN_CONNECTORS_*` environment.",
+    );
+    o.push_str("class Client extends rt.ClientBase {\n  /** @param {import('./index').ClientOptions} [options] */\n  constructor(options) {\n    super(options, ERRORS, MODELS)\n  }\n");
+    for op in OPERATIONS {
+        o.push('\n');
+        jsdoc(&mut o, "  ", &format!("{} {}", op.summary, op.doc));
+        let pos: Vec<String> = positional(op).iter().map(|p| camel_case(p.name)).collect();
+        let has_kw = !keyword(op).is_empty();
+        let mut params = pos.clone();
+        if has_kw {
+            params.push("options".to_owned());
+        }
+        params.push("requestOptions".to_owned());
+        let args = if op.node_single_object {
+            "options".to_owned()
+        } else if has_kw {
+            format!("{{ ...options, {} }}", pos.join(", "))
+        } else {
+            format!("{{ {} }}", pos.join(", "))
+        };
+        let call = format!("this._call('{}', {args}, requestOptions)", op.name);
+        let body = match op.result {
+            ResultKind::Model(_) => format!("return {call}"),
+            ResultKind::Nothing => format!("await {call}"),
+        };
+        let _ = writeln!(
+            o,
+            "  async {}({}) {{\n    {body}\n  }}",
+            method_name(op),
+            params.join(", ")
+        );
+    }
+    o.push_str("}\n\n");
+    o.push_str("/** Every operation: its method, positional arguments and options (for tools and the shared case runner). */\nconst OPERATIONS = {\n");
+    for op in OPERATIONS {
+        let pos: Vec<String> = positional(op)
+            .iter()
+            .map(|p| format!("'{}'", camel_case(p.name)))
+            .collect();
+        let kw: Vec<String> = keyword(op)
+            .iter()
+            .map(|p| format!("'{}'", camel_case(p.name)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {}: {{ method: '{}', positional: [{}], options: [{}], result: {} }},",
+            op.name,
+            method_name(op),
+            pos.join(", "),
+            kw.join(", "),
+            match op.result {
+                ResultKind::Model(m) => format!("'{}'", m.name),
+                ResultKind::Nothing => "null".to_owned(),
+            }
+        );
+    }
+    o.push_str("}\n\nmodule.exports = {\n  Client,\n");
+    for m in MODELS {
+        let _ = writeln!(o, "  {},", m.name);
+    }
+    for c in ERROR_CLASSES {
+        let _ = writeln!(o, "  {},", c.name);
+    }
+    o.push_str("  OPERATIONS,\n  VERSION,\n  CORE_VERSION: rt.native.coreVersion(),\n}\n");
+    o
+}
+
+fn param_ts(ty: ParamType) -> String {
+    match ty {
+        ParamType::ElementRef => "string | number".to_owned(),
+        ParamType::Id => "number".to_owned(),
+        ParamType::Text => "string".to_owned(),
+        ParamType::TextList => "string[]".to_owned(),
+        ParamType::Object => "JsonObject".to_owned(),
+        ParamType::OneOf(words) => words
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    }
+}
+
+fn setting_ts(ty: SettingType) -> &'static str {
+    match ty {
+        SettingType::Text | SettingType::Secret => "string",
+        SettingType::Region => "Region",
+        SettingType::Duration | SettingType::Retries => "number",
+        SettingType::Bool => "boolean",
+        SettingType::Headers => "Record<string, string>",
+    }
+}
+
+fn setting_doc(s: &open_connectors::Setting) -> String {
+    let mut d = s.doc.to_owned();
+    if s.ty == SettingType::Duration {
+        d.push_str(" In milliseconds.");
+    }
+    if let Some(env) = s.env {
+        d.push_str(&format!(" Else `{env}`."));
+    }
+    d
+}
+
+fn field_ts(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Int => "number",
+        FieldType::Text | FieldType::Secret => "string",
+        FieldType::Bool => "boolean",
+        FieldType::Date => "Date",
+        FieldType::TextList => "string[]",
+        FieldType::Object => "JsonObject",
+        FieldType::List => "JsonValue[]",
+    }
+}
+
+fn attr_ts(ty: AttrType) -> &'static str {
+    match ty {
+        AttrType::Text => "string",
+        AttrType::OptText => "string | null",
+        AttrType::OptInt | AttrType::OptDuration => "number | null",
+        AttrType::RequestSent => "'no' | 'maybe' | null",
+    }
+}
+
+fn model_dts(o: &mut String, m: &Model) {
+    o.push('\n');
+    jsdoc(
+        o,
+        "",
+        &format!(
+            "{} Fields the SDK does not know are kept as own properties too; `util.inspect` hides secrets; `toJSON()` returns the whole JSON as received.",
+            m.doc
+        ),
+    );
+    let _ = writeln!(o, "export declare class {} {{", m.name);
+    let _ = writeln!(
+        o,
+        "  /** Checks and wraps the JSON object the platform sent (e.g. one saved with `toJSON()`). */\n  constructor(json: JsonObject)\n  /** The same as `new {0}(json)`. */\n  static fromJSON(json: JsonObject): {0}",
+        m.name
+    );
+    for f in m.fields {
+        let ty = field_ts(f.ty);
+        let ty = if f.optional {
+            format!("{ty} | null")
+        } else {
+            ty.to_owned()
+        };
+        jsdoc(o, "  ", f.doc);
+        let _ = writeln!(o, "  {}: {ty}", camel_case(f.name));
+    }
+    o.push_str("  /** Any other field the platform sent. */\n  [key: string]: unknown\n  /** The whole JSON object as received (a copy). */\n  toJSON(): JsonObject\n}\n");
+}
+
+fn index_dts() -> String {
+    let mut o = banner("//");
+    o.push_str("// Type declarations of the `open-connectors` npm module.\n\n");
+    o.push_str("/** Any JSON value. */\nexport type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }\n/** A JSON object. */\nexport type JsonObject = { [key: string]: JsonValue }\n\n");
+    o.push_str("/** A region preset: a data centre of the platform whose host the platform documents. */\nexport type Region =\n");
+    for r in open_connectors::Region::ALL {
+        let _ = writeln!(o, "  | '{}'", r.name());
+    }
+    o.push_str("  | (string & {})\n\n/** The stable code of every error. */\nexport type ErrorCode =\n");
+    for c in open_connectors::ErrorCode::ALL {
+        let _ = writeln!(o, "  | '{}'", c.as_str());
+    }
+    o.push_str("\n/** Settings of a {@link Client}. Missing ones fall back to the environment. */\nexport interface ClientOptions {\n");
+    for s in SETTINGS {
+        jsdoc(&mut o, "  ", &setting_doc(s));
+        let _ = writeln!(o, "  {}?: {} | null", camel_case(s.name), setting_ts(s.ty));
+    }
+    o.push_str("}\n\n/** Options of one call, replacing the client's for that call. */\nexport interface RequestOptions {\n");
+    for s in CALL_OPTIONS {
+        jsdoc(&mut o, "  ", &setting_doc(s));
+        let _ = writeln!(o, "  {}?: {} | null", camel_case(s.name), setting_ts(s.ty));
+    }
+    o.push_str("}\n");
+    for op in OPERATIONS {
+        let kw = keyword(op);
+        if kw.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            o,
+            "\n/** The options of {{@link Client.{}}}. */\nexport interface {} {{\n",
+            method_name(op),
+            options_type(op)
+        );
+        for p in kw {
+            jsdoc(&mut o, "  ", p.doc);
+            let opt = if p.required { "" } else { "?" };
+            let null = if p.required { "" } else { " | null" };
+            let _ = writeln!(o, "  {}{opt}: {}{null}", camel_case(p.name), param_ts(p.ty));
+        }
+        o.push_str("}\n");
+    }
+    for m in MODELS {
+        model_dts(&mut o, m);
+    }
+    o.push('\n');
+    jsdoc(
+        &mut o,
+        "",
+        "A client of the platform API. One client shares one connection pool; it is safe to make many calls on it at once.",
+    );
+    o.push_str("export declare class Client {\n  constructor(options?: ClientOptions)\n");
+    for op in OPERATIONS {
+        jsdoc(&mut o, "  ", &format!("{} {}", op.summary, op.doc));
+        let mut params: Vec<String> = positional(op)
+            .iter()
+            .map(|p| format!("{}: {}", camel_case(p.name), param_ts(p.ty)))
+            .collect();
+        let kw = keyword(op);
+        if !kw.is_empty() {
+            let required = kw.iter().any(|p| p.required);
+            params.push(format!(
+                "options{}: {}",
+                if required { "" } else { "?" },
+                options_type(op)
+            ));
+        }
+        params.push("requestOptions?: RequestOptions".to_owned());
+        let result = match op.result {
+            ResultKind::Model(m) => m.name,
+            ResultKind::Nothing => "void",
+        };
+        let _ = writeln!(
+            o,
+            "  {}({}): Promise<{result}>",
+            method_name(op),
+            params.join(", ")
+        );
+    }
+    o.push_str("  /** The base URL in use. */\n  readonly baseUrl: string\n  /** The timeout of one attempt, in milliseconds. */\n  readonly timeout: number\n  /** Retries after the first attempt. */\n  readonly maxRetries: number\n  /** The user agent sent. */\n  readonly userAgent: string\n  /** The client's settings, without its secrets. */\n  toJSON(): { baseUrl: string; timeout: number; maxRetries: number }\n}\n");
+    for c in ERROR_CLASSES {
+        o.push('\n');
+        jsdoc(&mut o, "", c.doc);
+        let parent = c.parent.unwrap_or("Error");
+        let _ = writeln!(o, "export declare class {} extends {parent} {{", c.name);
+        if c.parent.is_none() {
+            o.push_str("  constructor(message?: string, payload?: Record<string, unknown>)\n");
+        }
+        let codes: Vec<String> = ERROR_CLASSES
+            .iter()
+            .filter(|d| is_within(d, c.name))
+            .flat_map(|d| d.codes.iter().map(|code| format!("'{}'", code.as_str())))
+            .collect();
+        if c.parent.is_none() {
+            o.push_str("  /** The core's stable error code. */\n  readonly code: ErrorCode | (string & {})\n");
+        } else if !codes.is_empty() {
+            let _ = writeln!(o, "  readonly code: {}", codes.join(" | "));
+        }
+        for a in c.attrs.iter().filter(|a| a.name != "code") {
+            jsdoc(&mut o, "  ", a.doc);
+            let _ = writeln!(o, "  readonly {}: {}", camel_case(a.name), attr_ts(a.ty));
+        }
+        if c.parent.is_none() {
+            o.push_str("  /** The error's fields (never a secret). */\n  toJSON(): Record<string, unknown>\n");
+        }
+        o.push_str("}\n");
+    }
+    o.push_str("\n/** Every operation of the core's table: method, positional arguments, options, result model. */\nexport declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null }>\n/** The version of this package. */\nexport declare const VERSION: string\n/** The version of the Rust core inside. */\nexport declare const CORE_VERSION: string\n");
+    o
+}
+
+/// Whether class `c` is `ancestor` or derives from it.
+fn is_within(c: &ErrorClass, ancestor: &str) -> bool {
+    let mut cur = Some(c);
+    while let Some(k) = cur {
+        if k.name == ancestor {
+            return true;
+        }
+        cur = k.parent.and_then(ErrorClass::named);
+    }
+    false
+}
+
+fn exported() -> Vec<&'static str> {
+    let mut names = vec!["Client"];
+    names.extend(MODELS.iter().map(|m| m.name));
+    names.extend(ERROR_CLASSES.iter().map(|c| c.name));
+    names.extend(["OPERATIONS", "VERSION", "CORE_VERSION"]);
+    names
+}
+
+fn index_mjs() -> String {
+    let mut o = banner("//");
+    o.push_str("// ES module entry of `open-connectors`: the same classes as the CommonJS entry\n// (`index.js`), so `instanceof` agrees whichever way a program loads the module.\nimport cjs from './index.js'\n\nexport const {\n");
+    for n in exported() {
+        let _ = writeln!(o, "  {n},");
+    }
+    o.push_str("} = cjs\n\nexport default cjs\n");
+    o
+}
+
+fn index_dmts() -> String {
+    let mut o = banner("//");
+    o.push_str("// Type declarations of the ES module entry (index.mjs): the same API as index.d.ts.\nimport * as openConnectors from './index.js'\n\nexport * from './index.js'\nexport default openConnectors\n");
+    o
+}

@@ -1,0 +1,507 @@
+//! The Python package's generated modules: `_exceptions.py`, `_models.py`,
+//! `_client.py` and `__init__.py` (under bindings-python/python/open_connectors/).
+
+use std::fmt::Write as _;
+
+use open_connectors::{AttrType, ErrorAttr, ErrorClass};
+use open_connectors::model::{FieldType, MODELS, Model};
+use open_connectors::ops::{OPERATIONS, Operation, ParamType, ResultKind};
+use open_connectors::{CALL_OPTIONS, ERROR_CLASSES, SETTINGS, SettingType};
+
+use crate::{banner, doc_lines};
+
+const DIR: &str = "bindings-python/python/open_connectors";
+
+pub fn files() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            leak(format!("{DIR}/_exceptions.py")),
+            exceptions(),
+        ),
+        (leak(format!("{DIR}/_models.py")), models()),
+        (leak(format!("{DIR}/_client.py")), client()),
+        (leak(format!("{DIR}/__init__.py")), init()),
+    ]
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Markdown-ish table doc text as a Python docstring body (RST-friendly backticks).
+fn py_doc(text: &str) -> String {
+    text.replace('`', "``")
+}
+
+fn docstring(out: &mut String, indent: &str, text: &str) {
+    let lines = doc_lines(&py_doc(text), indent, 88);
+    if lines.len() == 1 && lines[0].len() + 6 <= 88 {
+        let _ = writeln!(out, "{indent}\"\"\"{}\"\"\"", lines[0].trim_start());
+        return;
+    }
+    let _ = writeln!(out, "{indent}\"\"\"");
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = writeln!(out, "{indent}\"\"\"");
+}
+
+fn attr_type(ty: AttrType) -> &'static str {
+    match ty {
+        AttrType::Text => "str",
+        AttrType::OptText => "Optional[str]",
+        AttrType::OptInt => "Optional[int]",
+        AttrType::OptDuration => "Optional[float]",
+        AttrType::RequestSent => "Optional[Literal[\"no\", \"maybe\"]]",
+    }
+}
+
+fn tree(out: &mut String, parent: Option<&str>, depth: usize) {
+    for c in ERROR_CLASSES.iter().filter(|c| c.parent == parent) {
+        let extra = if c.python_bases.is_empty() {
+            String::new()
+        } else {
+            format!(" (also a {})", c.python_bases.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "    {}{}{extra}: ``{}``",
+            "    ".repeat(depth),
+            c.name,
+            c.default_code
+        );
+        tree(out, Some(c.name), depth + 1);
+    }
+}
+
+fn exceptions() -> String {
+    let mut o = banner("#");
+    o.push_str("\"\"\"The exceptions of open_connectors: one tree, rooted at OpenConnectorsError.\n\n");
+    o.push_str(
+        "Every exception carries ``code``, the core's stable, language-neutral error code. The\n\
+         SDK raises them from its native core; they are ordinary Python classes, so they\n\
+         pickle (with every attribute) and can be raised by your own code or tests too. No\n\
+         message or attribute holds a secret. The tree, with each class's code::\n\n",
+    );
+    tree(&mut o, None, 0);
+    o.push_str("\"\"\"\n\nfrom __future__ import annotations\n\nfrom typing import Literal, Optional\n\n__all__ = [\n");
+    for c in ERROR_CLASSES {
+        let _ = writeln!(o, "    \"{}\",", c.name);
+    }
+    o.push_str("]\n");
+    for c in ERROR_CLASSES {
+        let mut bases: Vec<&str> = vec![c.parent.unwrap_or("Exception")];
+        bases.extend(c.python_bases);
+        let _ = write!(o, "\n\nclass {}({}):\n", c.name, bases.join(", "));
+        docstring(&mut o, "    ", c.doc);
+        o.push('\n');
+        if c.parent.is_none() {
+            o.push_str("    #: The code an exception of this class has when none is given.\n");
+        }
+        let _ = writeln!(o, "    default_code = \"{}\"", c.default_code);
+        if !c.attrs.is_empty() {
+            o.push('\n');
+        }
+        for a in c.attrs {
+            let _ = writeln!(o, "    #: {}", py_doc(a.doc));
+            let _ = writeln!(o, "    {}: {}", a.name, attr_type(a.ty));
+        }
+        let all = c.all_attrs();
+        let rest: Vec<&ErrorAttr> = all.iter().filter(|a| a.name != "code").collect();
+        if c.attrs.is_empty() && c.parent.is_some() {
+            continue;
+        }
+        o.push_str("\n    def __init__(\n        self,\n        text: str = \"\",\n        /,\n        *,\n        code: Optional[str] = None,\n");
+        for a in &rest {
+            let _ = writeln!(o, "        {}: {} = None,", a.name, attr_type(a.ty));
+        }
+        o.push_str("    ) -> None:\n");
+        match c.parent {
+            None => {
+                o.push_str("        super().__init__(text)\n");
+                o.push_str(
+                    "        self.code = code if code is not None else type(self).default_code\n",
+                );
+            }
+            Some(parent) => {
+                let parent_attrs: Vec<String> = ErrorClass::named(parent)
+                    .map(|p| p.all_attrs())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|a| a.name != "code")
+                    .map(|a| format!("{0}={0}", a.name))
+                    .collect();
+                let mut args = vec!["text".to_owned(), "code=code".to_owned()];
+                args.extend(parent_attrs);
+                let _ = writeln!(o, "        super().__init__({})", args.join(", "));
+                for a in c.attrs {
+                    let _ = writeln!(o, "        self.{0} = {0}", a.name);
+                }
+            }
+        }
+    }
+    o.push_str(
+        "\n\n# Shown (and pickled) as open_connectors.<Name>, where users import them from.\n\
+         for _name in __all__:\n    globals()[_name].__module__ = \"open_connectors\"\ndel _name\n",
+    );
+    o
+}
+
+fn field_type(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Int => "int",
+        FieldType::Text | FieldType::Secret => "str",
+        FieldType::Bool => "bool",
+        FieldType::Date => "datetime.datetime",
+        FieldType::TextList => "List[str]",
+        FieldType::Object => "Dict[str, Any]",
+        FieldType::List => "List[Any]",
+    }
+}
+
+fn tuple(items: impl IntoIterator<Item = String>) -> String {
+    let items: Vec<String> = items.into_iter().map(|s| format!("\"{s}\"")).collect();
+    match items.len() {
+        1 => format!("({},)", items[0]),
+        n if n <= 4 => format!("({})", items.join(", ")),
+        _ => {
+            let mut out = "(\n".to_owned();
+            for i in items {
+                out.push_str(&format!("        {i},\n"));
+            }
+            out.push_str("    )");
+            out
+        }
+    }
+}
+
+fn model_class(o: &mut String, m: &Model) {
+    let _ = write!(o, "\n\nclass {}(_base.Model):\n", m.name);
+    docstring(
+        o,
+        "    ",
+        &format!(
+            "{} Build one from the JSON it came from with `{}.from_dict(d)` (or `{}(d)`); `to_dict()` returns that JSON exactly, unknown fields included, and instances pickle.",
+            m.doc, m.name, m.name
+        ),
+    );
+    o.push_str("\n    __slots__ = ()\n");
+    let _ = writeln!(o, "    _MODEL: ClassVar[str] = \"{}\"", m.name);
+    let _ = writeln!(
+        o,
+        "    _WIRE: ClassVar[Tuple[str, ...]] = {}",
+        tuple(m.fields.iter().filter_map(|f| f.wire).map(str::to_owned))
+    );
+    let _ = writeln!(
+        o,
+        "    _REPR: ClassVar[Tuple[str, ...]] = {}",
+        tuple(m.repr.iter().map(|s| (*s).to_owned()))
+    );
+    let _ = writeln!(
+        o,
+        "    _SECRET: ClassVar[Tuple[str, ...]] = {}",
+        tuple(
+            m.fields
+                .iter()
+                .filter(|f| f.ty == FieldType::Secret)
+                .map(|f| f.name.to_owned())
+        )
+    );
+    for f in m.fields {
+        let ty = field_type(f.ty);
+        let ty = if f.optional {
+            format!("Optional[{ty}]")
+        } else {
+            ty.to_owned()
+        };
+        let _ = write!(o, "\n    @property\n    def {}(self) -> {ty}:\n", f.name);
+        docstring(o, "        ", f.doc);
+        if f.ty == FieldType::Date {
+            let _ = writeln!(
+                o,
+                "        return _base.to_datetime(self._fields[\"{}\"])",
+                f.name
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "        return cast(\"{ty}\", self._fields[\"{}\"])",
+                f.name
+            );
+        }
+    }
+}
+
+fn models() -> String {
+    let mut o = banner("#");
+    o.push_str("\"\"\"The model classes: typed, read-only views of what the platform answered.\"\"\"\n\n");
+    o.push_str("from __future__ import annotations\n\nimport datetime\nfrom typing import Any, ClassVar, Dict, List, Optional, Tuple, cast\n\nfrom . import _base\n\n__all__ = [");
+    let names: Vec<String> = MODELS.iter().map(|m| format!("\"{}\"", m.name)).collect();
+    o.push_str(&names.join(", "));
+    o.push_str("]\n");
+    for m in MODELS {
+        model_class(&mut o, m);
+    }
+    o
+}
+
+fn param_type(ty: ParamType) -> String {
+    match ty {
+        ParamType::ElementRef => "Union[str, int]".to_owned(),
+        ParamType::Id => "int".to_owned(),
+        ParamType::Text => "str".to_owned(),
+        ParamType::TextList => "Sequence[str]".to_owned(),
+        ParamType::Object => "Mapping[str, Any]".to_owned(),
+        ParamType::OneOf(words) => {
+            let w: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+            format!("Literal[{}]", w.join(", "))
+        }
+    }
+}
+
+fn setting_type(ty: SettingType) -> &'static str {
+    match ty {
+        SettingType::Text | SettingType::Secret | SettingType::Region => "str",
+        SettingType::Duration => "float",
+        SettingType::Retries => "int",
+        SettingType::Bool => "bool",
+        SettingType::Headers => "Mapping[str, str]",
+    }
+}
+
+fn setting_doc(s: &open_connectors::Setting) -> String {
+    let mut d = s.doc.to_owned();
+    if s.ty == SettingType::Duration {
+        d.push_str(" In seconds.");
+    }
+    if let Some(env) = s.env {
+        d.push_str(&format!(" Else `{env}`."));
+    }
+    d
+}
+
+fn result_type(op: &Operation) -> &'static str {
+    match op.result {
+        ResultKind::Model(m) => m.name,
+        ResultKind::Nothing => "None",
+    }
+}
+
+fn method(o: &mut String, op: &Operation, asynchronous: bool) {
+    let mut sig = vec!["self".to_owned()];
+    let mut star = false;
+    for p in op.params {
+        let ty = param_type(p.ty);
+        if p.positional {
+            sig.push(format!("{}: {ty}", p.name));
+        } else {
+            if !star {
+                sig.push("*".to_owned());
+                star = true;
+            }
+            sig.push(format!("{}: Optional[{ty}] = None", p.name));
+        }
+    }
+    if !star {
+        sig.push("*".to_owned());
+    }
+    for s in CALL_OPTIONS {
+        sig.push(format!(
+            "{}: Optional[{}] = None",
+            s.name,
+            setting_type(s.ty)
+        ));
+    }
+    let def = if asynchronous { "async def" } else { "def" };
+    let _ = writeln!(o, "\n    {def} {}(", op.name);
+    for a in &sig {
+        let _ = writeln!(o, "        {a},");
+    }
+    let _ = writeln!(o, "    ) -> {}:", result_type(op));
+    let mut doc = format!("{}\n\n", py_doc(op.summary));
+    for l in doc_lines(&py_doc(op.doc), "", 80) {
+        doc.push_str(&l);
+        doc.push('\n');
+    }
+    doc.push_str("\nArgs:\n");
+    for p in op.params {
+        for (i, l) in doc_lines(&py_doc(p.doc), "", 72).iter().enumerate() {
+            if i == 0 {
+                let _ = writeln!(doc, "    {}: {l}", p.name);
+            } else {
+                let _ = writeln!(doc, "        {l}");
+            }
+        }
+    }
+    for s in CALL_OPTIONS {
+        let mut d = py_doc(s.doc);
+        if s.ty == SettingType::Duration {
+            d.push_str(" In seconds.");
+        }
+        let _ = writeln!(doc, "    {}: {d}", s.name);
+    }
+    let _ = writeln!(o, "        \"\"\"{}", doc.lines().next().unwrap_or(""));
+    for l in doc.lines().skip(1) {
+        if l.is_empty() {
+            o.push('\n');
+        } else {
+            let _ = writeln!(o, "        {l}");
+        }
+    }
+    o.push_str("        \"\"\"\n");
+    let mut call = format!("self._call(\n                \"{}\",\n                {{\n", op.name);
+    for p in op.params {
+        let _ = writeln!(call, "                    \"{0}\": {0},", p.name);
+    }
+    call.push_str("                },\n                _base.call_options(\n");
+    for s in CALL_OPTIONS {
+        let _ = writeln!(call, "                    {0}={0},", s.name);
+    }
+    call.push_str("                ),\n            )");
+    let call = if asynchronous {
+        format!("await {call}")
+    } else {
+        call
+    };
+    match op.result {
+        ResultKind::Model(m) => {
+            let _ = writeln!(o, "        return {}._from_native(\n            {call}\n        )", m.name);
+        }
+        ResultKind::Nothing => {
+            let _ = writeln!(o, "        {}", call.replace("\n    ", "\n"));
+        }
+    }
+}
+
+fn constructor(o: &mut String) {
+    o.push_str("\n    def __init__(\n        self,\n        *,\n");
+    for s in SETTINGS {
+        let _ = writeln!(o, "        {}: Optional[{}] = None,", s.name, setting_type(s.ty));
+    }
+    o.push_str("    ) -> None:\n        \"\"\"Checks the settings (the core's one parser) and builds the client.\n\n        Args:\n");
+    for s in SETTINGS {
+        let d = setting_doc(s);
+        for (i, l) in doc_lines(&py_doc(&d), "", 72).iter().enumerate() {
+            if i == 0 {
+                let _ = writeln!(o, "            {}: {l}", s.name);
+            } else {
+                let _ = writeln!(o, "                {l}");
+            }
+        }
+    }
+    o.push_str("        \"\"\"\n        super().__init__(\n");
+    for s in SETTINGS {
+        let _ = writeln!(o, "            {0}={0},", s.name);
+    }
+    o.push_str("        )\n");
+}
+
+fn client() -> String {
+    let mut o = banner("#");
+    o.push_str("\"\"\"``Client`` (blocking) and ``AsyncClient`` (asyncio): one method per operation of the\ncore's table, each a call of the generic native client.\"\"\"\n\n");
+    o.push_str("from __future__ import annotations\n\nfrom typing import Any, Dict, Literal, Mapping, Optional, Sequence, Union\n\nfrom . import _base\n");
+    let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
+    let _ = writeln!(o, "from ._models import {}", models.join(", "));
+    o.push_str("\n__all__ = [\"Client\", \"AsyncClient\", \"OPERATIONS\"]\n\n");
+    o.push_str("#: Every operation: its Python method, positional and keyword parameters, result\n#: model and routes (for tools and the shared case runner).\nOPERATIONS: Dict[str, Dict[str, Any]] = {\n");
+    for op in OPERATIONS {
+        let pos: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| p.positional)
+            .map(|p| format!("\"{}\"", p.name))
+            .collect();
+        let kw: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| !p.positional)
+            .map(|p| format!("\"{}\"", p.name))
+            .collect();
+        let routes: Vec<String> = op.routes.iter().map(|r| format!("\"{r}\"")).collect();
+        let _ = writeln!(
+            o,
+            "    \"{}\": {{\n        \"method\": \"{}\",\n        \"routes\": [{}],\n        \"positional\": [{}],\n        \"keyword\": [{}],\n        \"result\": {},\n    }},",
+            op.name,
+            op.method,
+            routes.join(", "),
+            pos.join(", "),
+            kw.join(", "),
+            match op.result {
+                ResultKind::Model(m) => format!("\"{}\"", m.name),
+                ResultKind::Nothing => "None".to_owned(),
+            }
+        );
+    }
+    o.push_str("}\n");
+    for (class, base, asynchronous, doc) in [
+        (
+            "Client",
+            "_base.SyncClient",
+            false,
+            "A blocking client of the Open Connectors platform API. Safe to share across threads; every call releases the GIL while it waits. Settings not given fall back to the `OPEN_CONNECTORS_*` environment.",
+        ),
+        (
+            "AsyncClient",
+            "_base.AsyncClient",
+            true,
+            "An asyncio client of the Open Connectors platform API. Its methods are coroutine functions: nothing is sent before the coroutine is awaited, and the event loop is never blocked.",
+        ),
+    ] {
+        let _ = write!(o, "\n\nclass {class}({base}):\n");
+        docstring(&mut o, "    ", doc);
+        o.push_str("\n    __slots__ = ()\n");
+        constructor(&mut o);
+        for op in OPERATIONS {
+            method(&mut o, op, asynchronous);
+        }
+    }
+    o
+}
+
+fn init() -> String {
+    let mut o = banner("#");
+    o.push_str(
+        r#""""Client SDK for the SAP Open Connectors platform API (also sold as Cloud Elements).
+
+A thin layer over the Rust core ``open-connectors``::
+
+    import open_connectors as oc
+
+    with oc.Client(region="us2", user_secret="...", organization_secret="...") as client:
+        inst = client.create_instance(
+            "insightly",
+            name="Element Instance Name",
+            tags=["Docs"],
+            configuration={"username": "u", "password": "p"},
+        )
+        print(inst)  # Instance(id=..., name=..., element_key='insightly', token='[REDACTED]')
+        again = client.get_instance(inst.id)
+        client.delete_instance(inst.id)
+
+Settings not given fall back to the environment: ``OPEN_CONNECTORS_BASE_URL`` (or
+``OPEN_CONNECTORS_REGION``), ``OPEN_CONNECTORS_USER_SECRET`` and
+``OPEN_CONNECTORS_ORGANIZATION_SECRET``. ``AsyncClient`` is the asyncio twin.
+Logs go to the standard ``logging`` logger ``"open_connectors"``.
+"""
+
+"#,
+    );
+    o.push_str("from ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n");
+    let mut classes: Vec<&str> = ERROR_CLASSES.iter().map(|c| c.name).collect();
+    classes.sort_unstable();
+    for c in &classes {
+        let _ = writeln!(o, "    {c},");
+    }
+    o.push_str(")\n");
+    let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
+    let _ = writeln!(o, "from ._models import {}", models.join(", "));
+    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"OPERATIONS\",\n");
+    for m in &models {
+        let _ = writeln!(o, "    \"{m}\",");
+    }
+    for c in ERROR_CLASSES {
+        let _ = writeln!(o, "    \"{}\",", c.name);
+    }
+    o.push_str("]\n");
+    o
+}
