@@ -218,9 +218,9 @@ export declare class ApiConnectionError extends OpenConnectorsError {
    * `no` when the request surely did not reach the server, `maybe` when it may have (a create
    * may have succeeded).
    */
-  readonly requestSent: 'no' | 'maybe' | null
+  readonly requestSent: 'no' | 'maybe'
   /** How many attempts were made. */
-  readonly attempts: number | null
+  readonly attempts: number
   /** What the network stack said. */
   readonly reason: string | null
 }
@@ -236,11 +236,11 @@ export declare class ApiTimeoutError extends ApiConnectionError {
 export declare class ResponseDecodeError extends OpenConnectorsError {
   readonly code: 'decode'
   /** The HTTP status. */
-  readonly status: number | null
+  readonly status: number
   /** The `elements-request-id` response header. */
   readonly requestId: string | null
   /** The raw response body, as text. */
-  readonly body: string | null
+  readonly body: string
   /** What was wrong with the body. */
   readonly reason: string | null
 }
@@ -249,7 +249,7 @@ export declare class ResponseDecodeError extends OpenConnectorsError {
 export declare class ApiStatusError extends OpenConnectorsError {
   readonly code: 'bad_request' | 'authentication' | 'permission_denied' | 'not_found' | 'conflict' | 'rate_limited' | 'server'
   /** The HTTP status. */
-  readonly status: number | null
+  readonly status: number
   /** `requestId` of the platform's error body, else the `elements-request-id` header. */
   readonly requestId: string | null
   /** The `elements-request-id` response header. */
@@ -259,7 +259,7 @@ export declare class ApiStatusError extends OpenConnectorsError {
   /** `providerMessage` of the platform's error body: what the vendor behind it said. */
   readonly providerMessage: string | null
   /** The raw response body, as text. */
-  readonly body: string | null
+  readonly body: string
   /** `Retry-After`, when the server sent one (Python: seconds; Node: milliseconds). */
   readonly retryAfter: number | null
 }

@@ -43,9 +43,9 @@ class ApiConnectionError extends OpenConnectorsError {
   constructor(message, payload = {}) {
     super(message, { ...payload, code: payload.code ?? 'connection' })
     /** `no` when the request surely did not reach the server, `maybe` when it may have (a create may have succeeded). */
-    this.requestSent = payload.requestSent ?? null
+    this.requestSent = payload.requestSent ?? 'maybe'
     /** How many attempts were made. */
-    this.attempts = payload.attempts ?? null
+    this.attempts = payload.attempts ?? 0
     /** What the network stack said. */
     this.reason = payload.reason ?? null
   }
@@ -65,11 +65,11 @@ class ResponseDecodeError extends OpenConnectorsError {
   constructor(message, payload = {}) {
     super(message, { ...payload, code: payload.code ?? 'decode' })
     /** The HTTP status. */
-    this.status = payload.status ?? null
+    this.status = payload.status ?? 0
     /** The `elements-request-id` response header. */
     this.requestId = payload.requestId ?? null
     /** The raw response body, as text. */
-    this.body = payload.body ?? null
+    this.body = payload.body ?? ''
     /** What was wrong with the body. */
     this.reason = payload.reason ?? null
   }
@@ -80,7 +80,7 @@ class ApiStatusError extends OpenConnectorsError {
   constructor(message, payload = {}) {
     super(message, { ...payload, code: payload.code ?? 'server' })
     /** The HTTP status. */
-    this.status = payload.status ?? null
+    this.status = payload.status ?? 0
     /** `requestId` of the platform's error body, else the `elements-request-id` header. */
     this.requestId = payload.requestId ?? null
     /** The `elements-request-id` response header. */
@@ -90,7 +90,7 @@ class ApiStatusError extends OpenConnectorsError {
     /** `providerMessage` of the platform's error body: what the vendor behind it said. */
     this.providerMessage = payload.providerMessage ?? null
     /** The raw response body, as text. */
-    this.body = payload.body ?? null
+    this.body = payload.body ?? ''
     /** `Retry-After`, when the server sent one (Python: seconds; Node: milliseconds). */
     this.retryAfter = payload.retryAfter ?? null
   }

@@ -17,16 +17,21 @@ const FROM_NATIVE = Symbol('fromNative')
 
 /** JSON text of what the caller gave, refusing what JSON cannot carry. */
 function toJsonText(value, field, classes) {
+  const root = value === undefined ? null : value
+  // The top-level key being serialized: the argument an error names.
+  let top = null
   try {
-    return JSON.stringify(value === undefined ? null : value, (_key, v) => {
+    return JSON.stringify(root, function (key, v) {
+      if (this === root) top = key
       if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError(`${v} is not a JSON number`)
       if (typeof v === 'bigint') throw new TypeError('a BigInt is not a JSON number')
       return v
     })
   } catch (e) {
-    throw new classes.InvalidInputError(`invalid input: ${field}: cannot be sent as JSON (${e.message})`, {
+    const at = top ?? field
+    throw new classes.InvalidInputError(`invalid input: ${at}: cannot be sent as JSON (${e.message})`, {
       code: 'invalid_input',
-      field,
+      field: at,
       reason: `cannot be sent as JSON (${e.message})`,
     })
   }
@@ -143,8 +148,9 @@ class ClientBase {
   constructor(options, classes, models) {
     this.#classes = classes
     this.#models = models
+    const text = toJsonText(options ?? null, 'options', classes)
     try {
-      this.#native = new native.NativeClient(toJsonText(options ?? null, 'options', classes), process.version)
+      this.#native = new native.NativeClient(text, process.version)
     } catch (e) {
       throw mapError(e, classes)
     }
@@ -153,7 +159,7 @@ class ClientBase {
   /** Sends operation `name` with `args` and per-call `requestOptions`. */
   async _call(name, args, requestOptions) {
     const classes = this.#classes
-    const argsText = toJsonText(args ?? {}, 'options', classes)
+    const argsText = toJsonText(args, 'options', classes)
     const optionsText = toJsonText(requestOptions ?? null, 'requestOptions', classes)
     let text
     try {

@@ -15,7 +15,8 @@ import { Sandbox, DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET } from './san
 
 const CASES_DIR = process.env.OC_CASES_DIR || fileURLToPath(new URL('../../tests/cases/', import.meta.url))
 
-const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'operation', 'args', 'expect']
+const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'operation', 'args', 'options', 'expect']
+const OPTION_KEYS = ['timeout_ms', 'max_retries', 'extra_headers']
 const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries']
 const EXPECT_KEYS = ['requests', 'result', 'error']
 const REQUEST_KEYS = ['method', 'path', 'headers', 'body']
@@ -45,9 +46,13 @@ const CLASS_OF_CODE = {
   conflict: oc.ConflictError,
   rate_limited: oc.RateLimitError,
   server: oc.InternalServerError,
+  client_closed: oc.ClientClosedError,
+  internal: oc.InternalError,
 }
-/** snake_case case args to the camelCase options of `createInstance`. */
-const ARG_NAMES = { provider_data: 'providerData', external_authentication: 'externalAuthentication' }
+/** The shared cases name arguments in snake_case; Node spells them in camelCase. */
+const camel = (s) => s.replace(/_([a-z])/g, (_m, c) => c.toUpperCase())
+/** An error's `field`: only the leading argument name is Node's (`providerData.code`). */
+const camelField = (f) => f.replace(/^[a-z_]+/, (head) => camel(head))
 
 class CaseError extends Error {}
 
@@ -182,7 +187,7 @@ function checkError(err, expected) {
         ok = err.status === want
         break
       case 'field':
-        ok = err.field === want
+        ok = err.field === camelField(want)
         break
       case 'message_contains': {
         // The platform's `message` for a status error, else the error's text.
@@ -205,7 +210,8 @@ function checkError(err, expected) {
         }
         break
       case 'retry_after':
-        ok = typeof err.retryAfter === 'number' && err.retryAfter === want
+        // Seconds in the case; Node counts milliseconds.
+        ok = typeof err.retryAfter === 'number' && err.retryAfter === want * 1000
         break
       case 'request_sent':
         ok = (err.requestSent ?? 'none') === want
@@ -224,21 +230,49 @@ function noLeak(text, secrets, what) {
   }
 }
 
-function toOptions(args, what) {
-  obj(args, what)
-  const out = {}
-  for (const [k, v] of Object.entries(args)) out[ARG_NAMES[k] ?? k] = v
-  return out
+/** Replaces every `{"$setup": [i, key...]}` by that part of setup step i's result. */
+function resolve(args, setupResults) {
+  if (isPlainObject(args) && Object.hasOwn(args, '$setup')) {
+    const [step, ...keys] = args.$setup
+    let v = setupResults[step]
+    for (const k of keys) v = v?.[k]
+    return v
+  }
+  if (isPlainObject(args)) return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, resolve(v, setupResults)]))
+  return args
 }
 
-async function call(client, operation, args, what) {
-  switch (operation) {
-    case 'create_instance':
-      return client.createInstance(toOptions(args ?? {}, what))
-    default:
-      fail(`unknown operation ${show(operation)}; this runner cannot run it`)
+/** Any operation, by its generated metadata: the runner holds no per-operation code. */
+async function call(client, operation, args, requestOptions, what) {
+  const meta = oc.OPERATIONS[operation]
+  if (meta === undefined) fail(`unknown operation ${show(operation)}; this runner cannot run it`)
+  obj(args ?? {}, what)
+  const options = {}
+  for (const [k, v] of Object.entries(args ?? {})) options[camel(k)] = v
+  const positional = meta.positional.map((p) => {
+    const v = options[p]
+    delete options[p]
+    return v
+  })
+  for (const k of Object.keys(options)) {
+    if (!meta.options.includes(k)) fail(`${what}: unknown argument ${show(k)} of ${operation}; this runner cannot run it`)
   }
+  const rest = meta.options.length > 0 ? [options] : []
+  return client[meta.method](...positional, ...rest, requestOptions)
 }
+
+function requestOptions(raw) {
+  obj(raw, 'options')
+  checkKeys(raw, OPTION_KEYS, 'options')
+  const out = {}
+  if (raw.timeout_ms !== undefined) out.timeout = raw.timeout_ms
+  if (raw.max_retries !== undefined) out.maxRetries = raw.max_retries
+  if (raw.extra_headers !== undefined) out.extraHeaders = raw.extra_headers
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+/** The JSON of a result: a model's own JSON, or the value itself (`null` for nothing). */
+const resultJson = (r) => (r instanceof oc.Instance ? r.toJSON() : (r ?? null))
 
 function buildClient(settings, sandbox) {
   const base = settings.base_url === undefined ? sandbox.baseUrl : String(settings.base_url).replaceAll('{sandbox}', sandbox.root)
@@ -265,8 +299,8 @@ async function runCase(path, sandbox) {
   const settings = obj(c.client ?? {}, 'client')
   checkKeys(settings, CLIENT_KEYS, 'client')
   if (typeof c.operation !== 'string') fail('case has no operation')
-  if (c.operation !== 'create_instance') fail(`unknown operation ${show(c.operation)}; this runner cannot run it`)
-  const args = c.args ?? {}
+  if (oc.OPERATIONS[c.operation] === undefined) fail(`unknown operation ${show(c.operation)}; this runner cannot run it`)
+  const callOptions = requestOptions(c.options ?? {})
   const expect = obj(c.expect, 'expect')
   checkKeys(expect, EXPECT_KEYS, 'expect')
   if (Object.hasOwn(expect, 'result') === Object.hasOwn(expect, 'error')) fail('expect needs exactly one of result and error')
@@ -277,7 +311,7 @@ async function runCase(path, sandbox) {
   setup.forEach((step) => {
     obj(step, 'setup step')
     checkKeys(step, SETUP_KEYS, 'setup step')
-    if (step.operation !== 'create_instance') fail(`setup: unknown operation ${show(step.operation)}; this runner cannot run it`)
+    if (oc.OPERATIONS[step.operation] === undefined) fail(`setup: unknown operation ${show(step.operation)}; this runner cannot run it`)
   })
 
   await sandbox.reset()
@@ -290,22 +324,25 @@ async function runCase(path, sandbox) {
   } catch (e) {
     clientError = e
   }
+  const setupResults = []
   for (const [i, step] of setup.entries()) {
     if (client === null) fail(`setup needs a client: ${clientError}`)
     try {
-      await call(client, step.operation, step.args, `setup step ${i} args`)
+      const r = await call(client, step.operation, resolve(step.args ?? {}, setupResults), undefined, `setup step ${i} args`)
+      setupResults.push(resultJson(r))
     } catch (e) {
       if (e instanceof CaseError) throw e
       fail(`setup step ${i} failed: ${e}`)
     }
   }
   const before = (await sandbox.journal()).length
+  const args = resolve(c.args ?? {}, setupResults)
 
   let result = null
   let error = clientError
   if (client !== null) {
     try {
-      result = await call(client, c.operation, args, 'args')
+      result = await call(client, c.operation, args, callOptions, 'args')
     } catch (e) {
       if (e instanceof CaseError) throw e
       error = e
@@ -331,12 +368,15 @@ async function runCase(path, sandbox) {
 
   if (Object.hasOwn(expect, 'result')) {
     if (error !== null) fail(`expected a result, got error ${error instanceof oc.OpenConnectorsError ? `[${error.code}] ` : ''}${error?.stack ?? error}`)
-    if (!(result instanceof oc.Instance)) fail(`expected an Instance, got ${inspect(result)}`)
-    const json = result.toJSON()
-    if (typeof json.token === 'string') stringSecrets.push(['the instance token', json.token])
+    const json = resultJson(result)
+    if (typeof json?.token === 'string') stringSecrets.push(['the instance token', json.token])
     matches(expect.result, json, 'result', false)
-    // The object's own fields agree with its JSON.
-    if (result.id !== json.id || result.token !== json.token) fail('the Instance fields disagree with its JSON')
+    if (result instanceof oc.Instance) {
+      // The object's own fields agree with its JSON.
+      if (result.id !== json.id || result.token !== json.token) fail('the Instance fields disagree with its JSON')
+    } else if (result !== undefined) {
+      fail(`expected an Instance or nothing, got ${inspect(result)}`)
+    }
     noLeak(inspect(result), stringSecrets, 'util.inspect of the instance')
     noLeak(inspect(result, { depth: Infinity, showHidden: true }), stringSecrets, 'util.inspect (showHidden) of the instance')
     noLeak(String(result), stringSecrets, 'String() of the instance')

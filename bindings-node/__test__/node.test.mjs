@@ -140,12 +140,12 @@ describe('error classes', () => {
     }
   })
 
-  test('429 is a RateLimitError with retryAfter in seconds', async () => {
+  test('429 is a RateLimitError with retryAfter in milliseconds', async () => {
     await sandbox.fault({ method: 'POST', path: INSTANCES, status: 429, headers: { 'retry-after': '7' }, body: { message: 'slow down' } })
     const e = await rejection(client().createInstance(BASIC))
     assert.ok(e instanceof oc.RateLimitError)
     assert.equal(e.code, 'rate_limited')
-    assert.equal(e.retryAfter, 7)
+    assert.equal(e.retryAfter, 7000)
   })
 
   test('a timeout is an ApiTimeoutError, a kind of ApiConnectionError, that may have been sent', async () => {
@@ -182,8 +182,10 @@ describe('error classes', () => {
       [{ element: 'x', endpoint: 'nope' }, 'endpoint'],
       [{ element: 'x', configuration: 'str' }, 'configuration'],
       [{ element: 'x', bogus: 1 }, 'bogus'],
-      [{ element: 'x', name: Number.NaN }, 'options'],
-      [{ element: 'x', extra: { n: 10n } }, 'options'],
+      [{ element: 'x', name: Number.NaN }, 'name'],
+      [{ element: 'x', extra: { n: 10n } }, 'extra'],
+      [{ element: 'x', provider_data: { code: 'c' } }, 'provider_data'],
+      [{ element: 'x', providerData: [] }, 'providerData'],
       [undefined, 'options'],
       ['insightly', 'options'],
     ]
@@ -213,18 +215,22 @@ describe('error classes', () => {
       [{ ...base, timeout: Infinity }, 'timeout'],
       [{ ...base, timeout: '30000' }, 'timeout'],
       [{ ...base, timeout: 0 }, 'timeout'],
-      [{ ...base, connectTimeout: -5 }, 'connect_timeout'],
-      [{ ...base, maxRetries: 1.5 }, 'max_retries'],
-      [{ ...base, maxRetries: -1 }, 'max_retries'],
-      [{ ...base, maxRetries: 11 }, 'max_retries'],
+      [{ ...base, timeout: 0.5 }, 'timeout'],
+      [{ ...base, timeout: 9.99 }, 'timeout'],
+      [{ ...base, connectTimeout: -5 }, 'connectTimeout'],
+      [{ ...base, maxRetries: 1.5 }, 'maxRetries'],
+      [{ ...base, maxRetries: -1 }, 'maxRetries'],
+      [{ ...base, maxRetries: 11 }, 'maxRetries'],
       [{ ...base, baseUrl: undefined, region: 'mars' }, 'region'],
-      [{ ...base, region: 'us2' }, 'base_url'],
-      [{ ...base, baseUrl: 'http://example.com' }, 'base_url'],
-      [{ ...base, userSecret: 'a,b' }, 'user_secret'],
-      [{ ...base, userSecret: 42 }, 'user_secret'],
-      [{ ...base, useEnv: 'no' }, 'use_env'],
+      [{ ...base, region: 'us2' }, 'baseUrl'],
+      [{ ...base, baseUrl: 'http://example.com' }, 'baseUrl'],
+      [{ ...base, userSecret: 'a,b' }, 'userSecret'],
+      [{ ...base, userSecret: 42 }, 'userSecret'],
+      [{ ...base, useEnv: 'no' }, 'useEnv'],
       [{ ...base, userSecrets: 'typo' }, 'userSecrets'],
-      [{ useEnv: false }, 'base_url'],
+      [{ ...base, user_secret: 'u' }, 'user_secret'],
+      [{ ...base, userAgentSuffix: 'caf\u00e9' }, 'userAgentSuffix'],
+      [{ useEnv: false }, 'baseUrl'],
       ['options', 'options'],
       [[1], 'options'],
     ]
@@ -233,6 +239,14 @@ describe('error classes', () => {
       assert.ok(e instanceof oc.InvalidInputError, `${inspect(options)} -> ${e}`)
       assert.equal(e.field, field, inspect(options))
     }
+    // A timeout in seconds out of Python habit: the message says the unit.
+    const e = thrown(() => new oc.Client({ ...base, timeout: 0.5 }))
+    assert.match(e.message, /at least 10 milliseconds \(the unit is milliseconds\)/)
+    assert.equal(new oc.Client({ ...base, timeout: 10 }).timeout, 10)
+    // A misspelt option is refused in Node's own spelling.
+    const typo = thrown(() => new oc.Client({ ...base, user_secret: 'u' }))
+    assert.match(typo.message, /expected userSecret, organizationSecret|expected baseUrl/)
+    assert.ok(!typo.message.includes('user_secret,'), typo.message)
   })
 
   test('errors serialize without secrets', async () => {
@@ -240,7 +254,7 @@ describe('error classes', () => {
     const json = JSON.parse(JSON.stringify(e))
     assert.equal(json.name, 'InvalidInputError')
     assert.equal(json.code, 'invalid_input')
-    assert.equal(json.field, 'user_secret')
+    assert.equal(json.field, 'userSecret')
     for (const text of [String(e), inspect(e), JSON.stringify(e), e.stack]) {
       assert.ok(!text.includes('sec ret') && !text.includes('org-secret-1'), text)
     }
@@ -278,7 +292,7 @@ describe('loading', () => {
           "try { new Client({ useEnv: false }) } catch (e) { console.log(typeof Client, e instanceof InvalidInputError, oc.Client === Client) }\n",
       )
       const cjs = await run(process.execPath, ['cjs.cjs'], { cwd: dir })
-      assert.equal(cjs.stdout.trim(), 'function true base_url')
+      assert.equal(cjs.stdout.trim(), 'function true baseUrl')
       const esm = await run(process.execPath, ['esm.mjs'], { cwd: dir })
       assert.equal(esm.stdout.trim(), 'function true true')
     } finally {
@@ -307,7 +321,9 @@ describe('client behaviour', () => {
     assert.equal(inst.name, 'Element Instance Name')
     assert.deepEqual(inst.tags, ['Docs'])
     assert.equal(inst.elementId, 5993)
-    assert.equal(typeof inst.createdDate, 'string')
+    assert.ok(inst.createdDate instanceof Date && !Number.isNaN(inst.createdDate.getTime()))
+    assert.equal(typeof inst.toJSON().createdDate, 'string')
+    assert.equal(inst.elementKey, 'insightly')
     assert.equal(inst.configuration.username, 'claudeelements')
     const token = inst.token
     assert.ok(typeof token === 'string' && token.length > 8)
@@ -321,6 +337,11 @@ describe('client behaviour', () => {
     assert.deepEqual(inst.toJSON(), json)
     const again = new oc.Instance(inst.toJSON())
     assert.equal(again.token, token)
+    const fromJson = oc.Instance.fromJSON(JSON.parse(JSON.stringify(inst)))
+    assert.deepEqual(fromJson.toJSON(), inst.toJSON())
+    assert.equal(fromJson.createdDate.getTime(), inst.createdDate.getTime())
+    const bad = thrown(() => oc.Instance.fromJSON({ id: 1 }))
+    assert.ok(bad instanceof oc.InvalidInputError && bad.field === 'json', String(bad))
 
     // Unknown fields are kept as properties.
     await sandbox.fault({ method: 'POST', path: INSTANCES, status: 200, body: { id: 9, name: 'n', token: 'tok-en-1234', brandNew: { x: [1] } } })

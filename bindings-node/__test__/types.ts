@@ -36,7 +36,10 @@ async function check(): Promise<void> {
   const inst: Instance = await client.createInstance(create)
   const id: number = inst.id
   const token: string = inst.token
-  const created: string | number | undefined = inst.createdDate
+  const created: Date | null = inst.createdDate
+  const again: Instance = Instance.fromJSON(inst.toJSON())
+  const fetched: Instance = await client.getInstance(inst.id, { timeout: 5000, maxRetries: 0 })
+  const gone: void = await client.deleteInstance(fetched.id)
   const unknownField: unknown = inst['someNewField']
   const json = inst.toJSON()
   try {
@@ -62,7 +65,7 @@ async function check(): Promise<void> {
     }
     const server: InternalServerError['code'] = 'server'
   }
-  void [id, token, created, unknownField, json, url, timeout]
+  void [id, token, created, unknownField, json, url, timeout, again, gone]
 }
 
 // @ts-expect-error element is required
@@ -71,5 +74,7 @@ const missing: CreateInstanceOptions = { name: 'x' }
 const badEndpoint: CreateInstanceOptions = { element: 'x', endpoint: 'other' }
 // @ts-expect-error timeout is a number of milliseconds
 const badTimeout: ClientOptions = { timeout: '30s' }
+// @ts-expect-error an instance id is a number
+const badId = () => client.getInstance('12')
 
-void [check, missing, badEndpoint, badTimeout, Instance]
+void [check, missing, badEndpoint, badTimeout, badId, Instance]

@@ -59,7 +59,7 @@ impl NativeClient {
         let inner = ClientBuilder::from_json(Lang::Node, &settings)
             .map_err(to_napi)?
             .language("node", runtime_version.unwrap_or_else(|| "unknown".to_owned()))
-            .build()
+            .build_in(Lang::Node)
             .map_err(to_napi)?;
         Ok(NativeClient { inner })
     }

@@ -332,13 +332,15 @@ impl Error {
 pub enum AttrType {
     /// Text, or absent.
     OptText,
-    /// Text, always present.
+    /// Text, always present for the class.
     Text,
+    /// An integer, always present for the class.
+    Int,
     /// An integer, or absent.
     OptInt,
     /// A duration in the language's unit (Python seconds, Node milliseconds), or absent.
     OptDuration,
-    /// `"no"` or `"maybe"`, or absent.
+    /// `"no"` or `"maybe"`, always present for the class.
     RequestSent,
 }
 
@@ -436,7 +438,7 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
                 AttrType::RequestSent,
                 "`no` when the request surely did not reach the server, `maybe` when it may have (a create may have succeeded).",
             ),
-            attr("attempts", AttrType::OptInt, "How many attempts were made."),
+            attr("attempts", AttrType::Int, "How many attempts were made."),
             attr(
                 "reason",
                 AttrType::OptText,
@@ -467,13 +469,13 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
     },
     ErrorClass {
         attrs: &[
-            attr("status", AttrType::OptInt, "The HTTP status."),
+            attr("status", AttrType::Int, "The HTTP status."),
             attr(
                 "request_id",
                 AttrType::OptText,
                 "The `elements-request-id` response header.",
             ),
-            attr("body", AttrType::OptText, "The raw response body, as text."),
+            attr("body", AttrType::Text, "The raw response body, as text."),
             attr("reason", AttrType::OptText, "What was wrong with the body."),
         ],
         ..class(
@@ -486,7 +488,7 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
     },
     ErrorClass {
         attrs: &[
-            attr("status", AttrType::OptInt, "The HTTP status."),
+            attr("status", AttrType::Int, "The HTTP status."),
             attr(
                 "request_id",
                 AttrType::OptText,
@@ -507,7 +509,7 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
                 AttrType::OptText,
                 "`providerMessage` of the platform's error body: what the vendor behind it said.",
             ),
-            attr("body", AttrType::OptText, "The raw response body, as text."),
+            attr("body", AttrType::Text, "The raw response body, as text."),
             attr(
                 "retry_after",
                 AttrType::OptDuration,
@@ -677,7 +679,7 @@ impl Error {
     }
 
     /// Respells the field of an invalid-input error for `lang`.
-    pub(crate) fn spelled(self, lang: Lang) -> Error {
+    pub fn spelled(self, lang: Lang) -> Error {
         match self {
             Error::InvalidInput { field, reason } => Error::InvalidInput {
                 field: lang.spell_field(&field),

@@ -100,8 +100,14 @@ fn index_js() -> String {
             }
         }
         for a in c.attrs.iter().filter(|a| a.name != "code") {
+            let default = match a.ty {
+                AttrType::Text => "''",
+                AttrType::Int => "0",
+                AttrType::RequestSent => "'maybe'",
+                AttrType::OptText | AttrType::OptInt | AttrType::OptDuration => "null",
+            };
             let _ = writeln!(o, "    /** {} */", js_doc(a.doc));
-            let _ = writeln!(o, "    this.{0} = payload.{0} ?? null", camel_case(a.name));
+            let _ = writeln!(o, "    this.{0} = payload.{0} ?? {default}", camel_case(a.name));
         }
         o.push_str("  }\n");
         if c.parent.is_none() {
@@ -263,9 +269,10 @@ fn field_ts(ty: FieldType) -> &'static str {
 fn attr_ts(ty: AttrType) -> &'static str {
     match ty {
         AttrType::Text => "string",
+        AttrType::Int => "number",
         AttrType::OptText => "string | null",
         AttrType::OptInt | AttrType::OptDuration => "number | null",
-        AttrType::RequestSent => "'no' | 'maybe' | null",
+        AttrType::RequestSent => "'no' | 'maybe'",
     }
 }
 

@@ -49,10 +49,20 @@ fn docstring(out: &mut String, indent: &str, text: &str) {
 fn attr_type(ty: AttrType) -> &'static str {
     match ty {
         AttrType::Text => "str",
+        AttrType::Int => "int",
         AttrType::OptText => "Optional[str]",
         AttrType::OptInt => "Optional[int]",
         AttrType::OptDuration => "Optional[float]",
-        AttrType::RequestSent => "Optional[Literal[\"no\", \"maybe\"]]",
+        AttrType::RequestSent => "Literal[\"no\", \"maybe\"]",
+    }
+}
+
+fn attr_default(ty: AttrType) -> &'static str {
+    match ty {
+        AttrType::Text => "\"\"",
+        AttrType::Int => "0",
+        AttrType::RequestSent => "\"maybe\"",
+        AttrType::OptText | AttrType::OptInt | AttrType::OptDuration => "None",
     }
 }
 
@@ -113,7 +123,13 @@ fn exceptions() -> String {
         }
         o.push_str("\n    def __init__(\n        self,\n        text: str = \"\",\n        /,\n        *,\n        code: Optional[str] = None,\n");
         for a in &rest {
-            let _ = writeln!(o, "        {}: {} = None,", a.name, attr_type(a.ty));
+            let _ = writeln!(
+                o,
+                "        {}: {} = {},",
+                a.name,
+                attr_type(a.ty),
+                attr_default(a.ty)
+            );
         }
         o.push_str("    ) -> None:\n");
         match c.parent {

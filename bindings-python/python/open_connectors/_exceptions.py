@@ -101,9 +101,9 @@ class ApiConnectionError(OpenConnectorsError):
     default_code = "connection"
 
     #: ``no`` when the request surely did not reach the server, ``maybe`` when it may have (a create may have succeeded).
-    request_sent: Optional[Literal["no", "maybe"]]
+    request_sent: Literal["no", "maybe"]
     #: How many attempts were made.
-    attempts: Optional[int]
+    attempts: int
     #: What the network stack said.
     reason: Optional[str]
 
@@ -113,8 +113,8 @@ class ApiConnectionError(OpenConnectorsError):
         /,
         *,
         code: Optional[str] = None,
-        request_sent: Optional[Literal["no", "maybe"]] = None,
-        attempts: Optional[int] = None,
+        request_sent: Literal["no", "maybe"] = "maybe",
+        attempts: int = 0,
         reason: Optional[str] = None,
     ) -> None:
         super().__init__(text, code=code)
@@ -137,8 +137,8 @@ class ApiTimeoutError(ApiConnectionError):
         /,
         *,
         code: Optional[str] = None,
-        request_sent: Optional[Literal["no", "maybe"]] = None,
-        attempts: Optional[int] = None,
+        request_sent: Literal["no", "maybe"] = "maybe",
+        attempts: int = 0,
         reason: Optional[str] = None,
         timeout: Optional[float] = None,
     ) -> None:
@@ -152,11 +152,11 @@ class ResponseDecodeError(OpenConnectorsError):
     default_code = "decode"
 
     #: The HTTP status.
-    status: Optional[int]
+    status: int
     #: The ``elements-request-id`` response header.
     request_id: Optional[str]
     #: The raw response body, as text.
-    body: Optional[str]
+    body: str
     #: What was wrong with the body.
     reason: Optional[str]
 
@@ -166,9 +166,9 @@ class ResponseDecodeError(OpenConnectorsError):
         /,
         *,
         code: Optional[str] = None,
-        status: Optional[int] = None,
+        status: int = 0,
         request_id: Optional[str] = None,
-        body: Optional[str] = None,
+        body: str = "",
         reason: Optional[str] = None,
     ) -> None:
         super().__init__(text, code=code)
@@ -184,7 +184,7 @@ class ApiStatusError(OpenConnectorsError):
     default_code = "server"
 
     #: The HTTP status.
-    status: Optional[int]
+    status: int
     #: ``requestId`` of the platform's error body, else the ``elements-request-id`` header.
     request_id: Optional[str]
     #: The ``elements-request-id`` response header.
@@ -194,7 +194,7 @@ class ApiStatusError(OpenConnectorsError):
     #: ``providerMessage`` of the platform's error body: what the vendor behind it said.
     provider_message: Optional[str]
     #: The raw response body, as text.
-    body: Optional[str]
+    body: str
     #: ``Retry-After``, when the server sent one (Python: seconds; Node: milliseconds).
     retry_after: Optional[float]
 
@@ -204,12 +204,12 @@ class ApiStatusError(OpenConnectorsError):
         /,
         *,
         code: Optional[str] = None,
-        status: Optional[int] = None,
+        status: int = 0,
         request_id: Optional[str] = None,
         header_request_id: Optional[str] = None,
         platform_message: Optional[str] = None,
         provider_message: Optional[str] = None,
-        body: Optional[str] = None,
+        body: str = "",
         retry_after: Optional[float] = None,
     ) -> None:
         super().__init__(text, code=code)

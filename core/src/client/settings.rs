@@ -481,6 +481,11 @@ impl ClientBuilder {
         ua
     }
 
+    /// [`ClientBuilder::build`], naming the setting at fault as `lang` spells it.
+    pub fn build_in(self, lang: Lang) -> Result<Client> {
+        self.build().map_err(|e| e.spelled(lang))
+    }
+
     /// Checks everything and builds the client. Fails with `invalid_input` naming
     /// the setting at fault.
     pub fn build(self) -> Result<Client> {
