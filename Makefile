@@ -15,14 +15,24 @@ export OC_SANDBOX_BIN := $(DEBUG_DIR)/oc-sandbox
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 
-.PHONY: help demo test lint test-rust sandbox demo-rust clean
+.PHONY: help demo test lint test-rust sandbox demo-rust clean gen gen-check
 
 help:
 	@echo "make demo   start the sandbox and create instances through Rust, Python and Node"
-	@echo "make test   every check: fmt, clippy, unit tests, doctests, the shared cases in all three languages"
+	@echo "make test   every check: generated files, fmt, clippy, unit tests, doctests, the shared cases in all three languages"
+	@echo "make gen    rewrite the generated files from the core's tables"
 
 sandbox:
 	cargo build -p open-connectors-sandbox --bin oc-sandbox
+
+# The generated files of the bindings and docs/openapi.yaml, from the core's tables
+# (settings, operations, models, errors): `make gen` writes them; `make test` fails
+# when they are stale (gen-check writes nothing).
+gen:
+	cargo run -q -p open-connectors-gen
+
+gen-check:
+	cargo run -q -p open-connectors-gen -- --check
 
 lint:
 	cargo fmt --all --check
@@ -42,7 +52,7 @@ clean:
 -include bindings-node/node.mk
 -include benches/bench.mk
 
-test: lint test-rust $(TEST_BINDINGS) $(TEST_EXTRA)
+test: gen-check lint test-rust $(TEST_BINDINGS) $(TEST_EXTRA)
 	@echo "make test: all checks passed"
 
 demo: demo-rust $(DEMO_BINDINGS)

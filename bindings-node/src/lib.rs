@@ -37,7 +37,11 @@ fn parse(text: &str, field: &str) -> napi::Result<Value> {
     serde_json::from_str(text).map_err(|e| {
         to_napi(Error::invalid(
             field,
-            format!("cannot be read as JSON (line {}, column {})", e.line(), e.column()),
+            format!(
+                "cannot be read as JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
         ))
     })
 }
@@ -58,7 +62,10 @@ impl NativeClient {
         let settings = parse(&settings, "options")?;
         let inner = ClientBuilder::from_json(Lang::Node, &settings)
             .map_err(to_napi)?
-            .language("node", runtime_version.unwrap_or_else(|| "unknown".to_owned()))
+            .language(
+                "node",
+                runtime_version.unwrap_or_else(|| "unknown".to_owned()),
+            )
             .build_in(Lang::Node)
             .map_err(to_napi)?;
         Ok(NativeClient { inner })

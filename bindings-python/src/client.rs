@@ -50,7 +50,10 @@ pub struct NativeClient {
 }
 
 /// A call's arguments and options, checked by the core's parsers.
-fn prepare(args: &Bound<'_, PyAny>, options: Option<&Bound<'_, PyAny>>) -> Result<(Value, CallOptions), Error> {
+fn prepare(
+    args: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyAny>>,
+) -> Result<(Value, CallOptions), Error> {
     let args = args_to_json(args, "args")?;
     let options = match options {
         Some(o) => CallOptions::from_json(Lang::Python, &args_to_json(o, "options")?)?,

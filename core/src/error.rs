@@ -439,11 +439,7 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
                 "`no` when the request surely did not reach the server, `maybe` when it may have (a create may have succeeded).",
             ),
             attr("attempts", AttrType::Int, "How many attempts were made."),
-            attr(
-                "reason",
-                AttrType::OptText,
-                "What the network stack said.",
-            ),
+            attr("reason", AttrType::OptText, "What the network stack said."),
         ],
         ..class(
             "ApiConnectionError",
@@ -770,13 +766,19 @@ mod tests {
         assert_eq!(s.payload(Lang::Python)["retry_after"], 2.0);
         let i = Error::invalid("provider_data", "x").spelled(Lang::Node);
         assert_eq!(i.payload(Lang::Node)["field"], "providerData");
-        assert_eq!(ErrorClass::for_code(ErrorCode::Server).name, "InternalServerError");
+        assert_eq!(
+            ErrorClass::for_code(ErrorCode::Server).name,
+            "InternalServerError"
+        );
         let attrs: Vec<&str> = ErrorClass::named("ApiTimeoutError")
             .unwrap()
             .all_attrs()
             .iter()
             .map(|a| a.name)
             .collect();
-        assert_eq!(attrs, ["code", "request_sent", "attempts", "reason", "timeout"]);
+        assert_eq!(
+            attrs,
+            ["code", "request_sent", "attempts", "reason", "timeout"]
+        );
     }
 }

@@ -197,7 +197,10 @@ mod tests {
     #[test]
     fn spelling() {
         assert_eq!(camel_case("provider_data"), "providerData");
-        assert_eq!(camel_case("external_authentication"), "externalAuthentication");
+        assert_eq!(
+            camel_case("external_authentication"),
+            "externalAuthentication"
+        );
         assert_eq!(camel_case("element"), "element");
         assert_eq!(Lang::Node.spell("max_retries"), "maxRetries");
         assert_eq!(Lang::Python.spell("max_retries"), "max_retries");

@@ -173,7 +173,9 @@ fn resolve(args: &Value, setup: &[Value]) -> Result<Value, Failed> {
                 .get(step as usize)
                 .ok_or_else(|| fail(format!("$setup: no setup step {step}")))?;
             for key in &path[1..] {
-                let key = key.as_str().ok_or_else(|| fail("$setup keys are strings"))?;
+                let key = key
+                    .as_str()
+                    .ok_or_else(|| fail("$setup keys are strings"))?;
                 v = v
                     .get(key)
                     .ok_or_else(|| fail(format!("$setup: no key {key}")))?;
@@ -219,7 +221,12 @@ fn call_options(case: &Map<String, Value>) -> Result<CallOptions, Failed> {
     if let Some(n) = m.get("max_retries").and_then(Value::as_u64) {
         o = o.max_retries(n as u32);
     }
-    for (k, v) in m.get("extra_headers").and_then(Value::as_object).into_iter().flatten() {
+    for (k, v) in m
+        .get("extra_headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         o = o.header(k.clone(), v.as_str().unwrap_or_default());
     }
     Ok(o)

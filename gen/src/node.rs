@@ -23,7 +23,10 @@ pub fn files() -> Vec<(&'static str, String)> {
 fn js_doc(text: &str) -> String {
     let mut out = String::new();
     for (i, part) in text.split('`').enumerate() {
-        if i % 2 == 1 && part.contains('_') && part.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        if i % 2 == 1
+            && part.contains('_')
+            && part.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        {
             let _ = write!(out, "`{}`", camel_case(part));
         } else if i % 2 == 1 {
             let _ = write!(out, "`{part}`");
@@ -107,7 +110,11 @@ fn index_js() -> String {
                 AttrType::OptText | AttrType::OptInt | AttrType::OptDuration => "null",
             };
             let _ = writeln!(o, "    /** {} */", js_doc(a.doc));
-            let _ = writeln!(o, "    this.{0} = payload.{0} ?? {default}", camel_case(a.name));
+            let _ = writeln!(
+                o,
+                "    this.{0} = payload.{0} ?? {default}",
+                camel_case(a.name)
+            );
         }
         o.push_str("  }\n");
         if c.parent.is_none() {
@@ -313,7 +320,9 @@ fn index_dts() -> String {
     for r in open_connectors::Region::ALL {
         let _ = writeln!(o, "  | '{}'", r.name());
     }
-    o.push_str("  | (string & {})\n\n/** The stable code of every error. */\nexport type ErrorCode =\n");
+    o.push_str(
+        "  | (string & {})\n\n/** The stable code of every error. */\nexport type ErrorCode =\n",
+    );
     for c in open_connectors::ErrorCode::ALL {
         let _ = writeln!(o, "  | '{}'", c.as_str());
     }

@@ -22,17 +22,19 @@ fn field_schema(f: &Field) -> Value {
         FieldType::Int => json!({"type": "integer"}),
         FieldType::Text | FieldType::Secret => json!({"type": "string"}),
         FieldType::Bool => json!({"type": "boolean"}),
-        FieldType::Date => json!({"type": ["string", "integer"], "description": "ISO 8601 text or epoch milliseconds"}),
+        FieldType::Date => {
+            json!({"type": ["string", "integer"], "description": "ISO 8601 text or epoch milliseconds"})
+        }
         FieldType::TextList => json!({"type": "array", "items": {"type": ["string", "object"]}}),
         FieldType::Object => json!({"type": "object"}),
         FieldType::List => json!({"type": "array"}),
     };
     let mut s = base.as_object().cloned().unwrap_or_default();
     s.insert("description".into(), Value::from(f.doc));
-    if f.optional {
-        if let Some(Value::String(t)) = s.get("type").cloned() {
-            s.insert("type".into(), json!([t, "null"]));
-        }
+    if f.optional
+        && let Some(Value::String(t)) = s.get("type").cloned()
+    {
+        s.insert("type".into(), json!([t, "null"]));
     }
     Value::Object(s)
 }
@@ -58,7 +60,9 @@ fn model_schema(m: &Model) -> Value {
 
 fn param_schema(ty: ParamType) -> Value {
     match ty {
-        ParamType::ElementRef => json!({"oneOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]}),
+        ParamType::ElementRef => {
+            json!({"oneOf": [{"type": "string"}, {"type": "integer", "minimum": 1}]})
+        }
         ParamType::Id => json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
         ParamType::Text => json!({"type": "string"}),
         ParamType::TextList => json!({"type": "array", "items": {"type": "string"}}),
@@ -73,7 +77,10 @@ fn method_key(m: HttpMethod) -> String {
 
 fn operation(op: &Operation, route: &str, index: usize) -> Value {
     let mut params = Vec::new();
-    for seg in route.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
+    for seg in route
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+    {
         let (schema, doc) = match op
             .params
             .iter()

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use open_connectors::{AttrType, ErrorAttr, ErrorClass};
 use open_connectors::model::{FieldType, MODELS, Model};
 use open_connectors::ops::{OPERATIONS, Operation, ParamType, ResultKind};
+use open_connectors::{AttrType, ErrorAttr, ErrorClass};
 use open_connectors::{CALL_OPTIONS, ERROR_CLASSES, SETTINGS, SettingType};
 
 use crate::{banner, doc_lines};
@@ -14,10 +14,7 @@ const DIR: &str = "bindings-python/python/open_connectors";
 
 pub fn files() -> Vec<(&'static str, String)> {
     vec![
-        (
-            leak(format!("{DIR}/_exceptions.py")),
-            exceptions(),
-        ),
+        (leak(format!("{DIR}/_exceptions.py")), exceptions()),
         (leak(format!("{DIR}/_models.py")), models()),
         (leak(format!("{DIR}/_client.py")), client()),
         (leak(format!("{DIR}/__init__.py")), init()),
@@ -86,7 +83,9 @@ fn tree(out: &mut String, parent: Option<&str>, depth: usize) {
 
 fn exceptions() -> String {
     let mut o = banner("#");
-    o.push_str("\"\"\"The exceptions of open_connectors: one tree, rooted at OpenConnectorsError.\n\n");
+    o.push_str(
+        "\"\"\"The exceptions of open_connectors: one tree, rooted at OpenConnectorsError.\n\n",
+    );
     o.push_str(
         "Every exception carries ``code``, the core's stable, language-neutral error code. The\n\
          SDK raises them from its native core; they are ordinary Python classes, so they\n\
@@ -250,7 +249,9 @@ fn model_class(o: &mut String, m: &Model) {
 
 fn models() -> String {
     let mut o = banner("#");
-    o.push_str("\"\"\"The model classes: typed, read-only views of what the platform answered.\"\"\"\n\n");
+    o.push_str(
+        "\"\"\"The model classes: typed, read-only views of what the platform answered.\"\"\"\n\n",
+    );
     o.push_str("from __future__ import annotations\n\nimport datetime\nfrom typing import Any, ClassVar, Dict, List, Optional, Tuple, cast\n\nfrom . import _base\n\n__all__ = [");
     let names: Vec<String> = MODELS.iter().map(|m| format!("\"{}\"", m.name)).collect();
     o.push_str(&names.join(", "));
@@ -365,7 +366,10 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         }
     }
     o.push_str("        \"\"\"\n");
-    let mut call = format!("self._call(\n                \"{}\",\n                {{\n", op.name);
+    let mut call = format!(
+        "self._call(\n                \"{}\",\n                {{\n",
+        op.name
+    );
     for p in op.params {
         let _ = writeln!(call, "                    \"{0}\": {0},", p.name);
     }
@@ -381,7 +385,11 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
     };
     match op.result {
         ResultKind::Model(m) => {
-            let _ = writeln!(o, "        return {}._from_native(\n            {call}\n        )", m.name);
+            let _ = writeln!(
+                o,
+                "        return {}._from_native(\n            {call}\n        )",
+                m.name
+            );
         }
         ResultKind::Nothing => {
             let _ = writeln!(o, "        {}", call.replace("\n    ", "\n"));
@@ -392,7 +400,12 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
 fn constructor(o: &mut String) {
     o.push_str("\n    def __init__(\n        self,\n        *,\n");
     for s in SETTINGS {
-        let _ = writeln!(o, "        {}: Optional[{}] = None,", s.name, setting_type(s.ty));
+        let _ = writeln!(
+            o,
+            "        {}: Optional[{}] = None,",
+            s.name,
+            setting_type(s.ty)
+        );
     }
     o.push_str("    ) -> None:\n        \"\"\"Checks the settings (the core's one parser) and builds the client.\n\n        Args:\n");
     for s in SETTINGS {
@@ -502,7 +515,9 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
 
 "#,
     );
-    o.push_str("from ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n");
+    o.push_str(
+        "from ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n",
+    );
     let mut classes: Vec<&str> = ERROR_CLASSES.iter().map(|c| c.name).collect();
     classes.sort_unstable();
     for c in &classes {

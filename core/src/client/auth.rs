@@ -24,7 +24,11 @@ fn sensitive(text: &str, field: &str) -> Result<HeaderValue> {
 impl Credentials {
     pub(crate) fn new(user: Secret, organization: Secret) -> Result<Credentials> {
         let header = sensitive(
-            &format!("User {}, Organization {}", user.expose(), organization.expose()),
+            &format!(
+                "User {}, Organization {}",
+                user.expose(),
+                organization.expose()
+            ),
             "user_secret",
         )?;
         Ok(Credentials {

@@ -123,7 +123,11 @@ mod tests {
             assert!(retry_delay_for_status(&status(code, None), 1).is_some());
         }
         for code in [400, 401, 404, 409, 500, 501, 505] {
-            assert_eq!(retry_delay_for_status(&status(code, cap), 1), None, "{code}");
+            assert_eq!(
+                retry_delay_for_status(&status(code, cap), 1),
+                None,
+                "{code}"
+            );
         }
     }
 }

@@ -245,7 +245,10 @@ pub(crate) fn settings_map<'a>(
             let expected: Vec<String> = table.iter().map(|s| lang.spell(s.name)).collect();
             return Err(Error::invalid(
                 key.clone(),
-                format!("is not an option of {what} (expected {})", expected.join(", ")),
+                format!(
+                    "is not an option of {what} (expected {})",
+                    expected.join(", ")
+                ),
             ));
         };
         if !value.is_null() {
@@ -625,7 +628,8 @@ impl CallOptions {
         for (s, value) in settings_map(lang, options, CALL_OPTIONS, "a call")? {
             match s.name {
                 "timeout" => {
-                    o.timeout = Some(lang.parse_duration(s.name, value, MIN_TIMEOUT, MAX_TIMEOUT)?)
+                    o.timeout =
+                        Some(lang.parse_duration(s.name, value, MIN_TIMEOUT, MAX_TIMEOUT)?)
                 }
                 "max_retries" => o.max_retries = Some(retries(lang, s.name, value)?),
                 "extra_headers" => o.extra_headers = headers(lang, s.name, value)?,
@@ -689,7 +693,8 @@ mod tests {
         assert!(!b.use_env);
         let c = b.build().unwrap();
         assert!(c.user_agent().ends_with(" app/1"));
-        let b = py(json!({"timeout": 1.5, "max_retries": 0, "use_env": false, "region": "us2"})).unwrap();
+        let b = py(json!({"timeout": 1.5, "max_retries": 0, "use_env": false, "region": "us2"}))
+            .unwrap();
         assert_eq!(b.timeout, Duration::from_millis(1500));
         assert_eq!(b.max_retries, 0);
         // The other language's spelling is refused, with the expected names in ours.
@@ -719,7 +724,10 @@ mod tests {
         assert!(node(json!([])).is_err());
         assert!(node(json!(null)).is_ok());
         // A null is "not given".
-        assert_eq!(py(json!({"timeout": null})).unwrap().timeout, DEFAULT_TIMEOUT);
+        assert_eq!(
+            py(json!({"timeout": null})).unwrap().timeout,
+            DEFAULT_TIMEOUT
+        );
     }
 
     #[test]
@@ -736,7 +744,10 @@ mod tests {
         let e = base().user_agent_suffix("").build().unwrap_err();
         assert_eq!(e.field(), Some("user_agent_suffix"));
         base().user_agent_suffix("a").build().unwrap();
-        let e = base().timeout(Duration::from_millis(9)).build().unwrap_err();
+        let e = base()
+            .timeout(Duration::from_millis(9))
+            .build()
+            .unwrap_err();
         assert_eq!(e.field(), Some("timeout"));
         base().timeout(MIN_TIMEOUT).build().unwrap();
         let e = base().max_retries(11).build().unwrap_err();
@@ -755,10 +766,19 @@ mod tests {
         assert_eq!(o.max_retries, Some(0));
         assert_eq!(o.extra_headers, [("X-Trace".to_owned(), "1".to_owned())]);
         for (bad, field) in [
-            (json!({"extraHeaders": {"Authorization": "x"}}), "extraHeaders[\"Authorization\"]"),
-            (json!({"extraHeaders": {"bad name": "x"}}), "extraHeaders[\"bad name\"]"),
+            (
+                json!({"extraHeaders": {"Authorization": "x"}}),
+                "extraHeaders[\"Authorization\"]",
+            ),
+            (
+                json!({"extraHeaders": {"bad name": "x"}}),
+                "extraHeaders[\"bad name\"]",
+            ),
             (json!({"extraHeaders": {"x": 1}}), "extraHeaders[\"x\"]"),
-            (json!({"extraHeaders": {"x": "a\nb"}}), "extraHeaders[\"x\"]"),
+            (
+                json!({"extraHeaders": {"x": "a\nb"}}),
+                "extraHeaders[\"x\"]",
+            ),
             (json!({"extraHeaders": []}), "extraHeaders"),
             (json!({"extra_headers": {}}), "extra_headers"),
             (json!({"timeout": 5}), "timeout"),

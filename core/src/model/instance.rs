@@ -235,7 +235,10 @@ impl Instance {
                 "trace_logging_enabled",
                 opt(self.trace_logging_enabled.map(Value::from)),
             ),
-            ("caching_enabled", opt(self.caching_enabled.map(Value::from))),
+            (
+                "caching_enabled",
+                opt(self.caching_enabled.map(Value::from)),
+            ),
             (
                 "external_authentication",
                 opt(self.external_authentication.clone().map(Value::from)),
@@ -246,15 +249,9 @@ impl Instance {
                 opt(self.provider_data.clone().map(Value::Object)),
             ),
         ];
-        Value::Object(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (lang.spell(k), v))
-                .collect(),
-        )
+        Value::Object(pairs.into_iter().map(|(k, v)| (lang.spell(k), v)).collect())
     }
 }
-
 
 struct RedactedMap<'a>(&'a Map<String, Value>);
 

@@ -13,7 +13,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::model::{INSTANCE_MODEL, json_kind};
 use crate::ops::{
-    Args, AuthScope, HttpMethod, Location, Operation, Param, ParamType, ResultKind, RetryClass, Wire,
+    Args, AuthScope, HttpMethod, Location, Operation, Param, ParamType, ResultKind, RetryClass,
+    Wire,
 };
 use crate::redact::redact_json;
 
@@ -345,7 +346,9 @@ impl CreateInstance {
             (ElementRef::Key(key), CreateRoute::Elements) => {
                 (format!("/elements/{key}/instances"), None)
             }
-            (ElementRef::Id(id), CreateRoute::Elements) => (format!("/elements/{id}/instances"), None),
+            (ElementRef::Id(id), CreateRoute::Elements) => {
+                (format!("/elements/{id}/instances"), None)
+            }
             (ElementRef::Id(_), CreateRoute::Instances) => {
                 return Err(Error::invalid(
                     "endpoint",
@@ -441,7 +444,10 @@ impl CreateInstance {
     pub fn from_args(args: &Args) -> Result<CreateInstance> {
         let element = match args.get("element") {
             Some(Value::String(key)) => ElementRef::Key(key.clone()),
-            Some(v) => ElementRef::Id(v.as_u64().ok_or_else(|| Error::invalid("element", "is required"))?),
+            Some(v) => ElementRef::Id(
+                v.as_u64()
+                    .ok_or_else(|| Error::invalid("element", "is required"))?,
+            ),
             None => return Err(Error::invalid("element", "is required")),
         };
         let mut req = CreateInstance::new(element);
@@ -596,7 +602,12 @@ pub const GET_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
-    build: |args| Ok(Wire::path(format!("/instances/{}", args.id("instance_id")?))),
+    build: |args| {
+        Ok(Wire::path(format!(
+            "/instances/{}",
+            args.id("instance_id")?
+        )))
+    },
 };
 
 /// `delete_instance`: `DELETE /instances/{id}`.
@@ -613,7 +624,12 @@ pub const DELETE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
-    build: |args| Ok(Wire::path(format!("/instances/{}", args.id("instance_id")?))),
+    build: |args| {
+        Ok(Wire::path(format!(
+            "/instances/{}",
+            args.id("instance_id")?
+        )))
+    },
 };
 
 #[cfg(test)]
@@ -690,8 +706,8 @@ mod tests {
                 callback_url: "https://cb",
             },
         )
-            .field("retrieveObjectsAfterInstantiation", true)
-            .external_authentication("none");
+        .field("retrieveObjectsAfterInstantiation", true)
+        .external_authentication("none");
         let (_, b) = wire(&r);
         assert_eq!(b["retrieveObjectsAfterInstantiation"], json!(true));
         assert_eq!(b["providerData"], json!({"code": "c0de"}));

@@ -313,12 +313,8 @@ impl Args {
 
 /// Checks an id: a positive integer that fits in 63 bits.
 pub fn check_id(field: &str, value: &Value) -> Result<u64> {
-    let bad = |what: String| {
-        Error::invalid(
-            field,
-            format!("must be a positive integer id, got {what}"),
-        )
-    };
+    let bad =
+        |what: String| Error::invalid(field, format!("must be a positive integer id, got {what}"));
     match value {
         Value::Number(n) => match n.as_u64() {
             Some(id) if id >= 1 && id <= i64::MAX as u64 => Ok(id),
@@ -337,14 +333,12 @@ fn check_type(field: &str, ty: ParamType, value: Value) -> Result<Value> {
     match ty {
         ParamType::ElementRef => match &value {
             Value::String(_) => Ok(value),
-            Value::Number(_) => check_id(field, &value)
-                .map(Value::from)
-                .map_err(|_| {
-                    Error::invalid(
-                        field,
-                        format!("an element id must be a positive integer, got {value}"),
-                    )
-                }),
+            Value::Number(_) => check_id(field, &value).map(Value::from).map_err(|_| {
+                Error::invalid(
+                    field,
+                    format!("an element id must be a positive integer, got {value}"),
+                )
+            }),
             other => Err(must("an element key (string) or id (integer)", other)),
         },
         ParamType::Id => check_id(field, &value).map(Value::from),
@@ -506,16 +500,20 @@ mod tests {
         assert_eq!(a.get("provider_data"), Some(&json!({"code": "c"})));
         assert!(a.get("name").is_none());
         // Each language accepts only its own spelling, and names fields its way.
-        let e = parse_args(op, Lang::Node, json!({"element": "x", "provider_data": {}}))
-            .unwrap_err();
+        let e =
+            parse_args(op, Lang::Node, json!({"element": "x", "provider_data": {}})).unwrap_err();
         assert_eq!(e.field(), Some("provider_data"));
         assert!(e.to_string().contains("createInstance"), "{e}");
         assert!(e.to_string().contains("providerData"), "{e}");
-        let e = parse_args(op, Lang::Python, json!({"element": "x", "providerData": {}}))
-            .unwrap_err();
+        let e = parse_args(
+            op,
+            Lang::Python,
+            json!({"element": "x", "providerData": {}}),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("create_instance"), "{e}");
-        let e = parse_args(op, Lang::Node, json!({"element": "x", "providerData": []}))
-            .unwrap_err();
+        let e =
+            parse_args(op, Lang::Node, json!({"element": "x", "providerData": []})).unwrap_err();
         assert_eq!(e.field(), Some("providerData"));
         let e = parse_args(op, Lang::Python, json!({"name": "n"})).unwrap_err();
         assert_eq!(e.field(), Some("element"));
@@ -525,11 +523,10 @@ mod tests {
         let e = parse_args(op, Lang::Python, json!({"element": 0})).unwrap_err();
         assert_eq!(e.field(), Some("element"));
         parse_args(op, Lang::Python, json!({"element": 1})).unwrap();
-        let e = parse_args(op, Lang::Python, json!({"element": "x", "tags": ["a", 1]}))
-            .unwrap_err();
+        let e =
+            parse_args(op, Lang::Python, json!({"element": "x", "tags": ["a", 1]})).unwrap_err();
         assert!(e.to_string().contains("found a number"), "{e}");
-        let e = parse_args(op, Lang::Python, json!({"element": "x", "endpoint": "z"}))
-            .unwrap_err();
+        let e = parse_args(op, Lang::Python, json!({"element": "x", "endpoint": "z"})).unwrap_err();
         assert_eq!(e.field(), Some("endpoint"));
         let get = find("get_instance").unwrap();
         let e = parse_args(get, Lang::Node, json!({})).unwrap_err();
