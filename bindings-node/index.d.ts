@@ -61,6 +61,21 @@ export interface ClientOptions {
   userAgentSuffix?: string | null
   /** Whether missing settings are read from the OPEN_CONNECTORS_* environment (default true). */
   useEnv?: boolean | null
+  /**
+   * Where the client's log events go (request, retry, give-up; secrets never appear):
+   * a console-like object. `OPEN_CONNECTORS_LOG=debug|info|warn` sets the level (default
+   * `info`) and, without a logger, logs to `console`.
+   */
+  logger?: Logger | null
+}
+
+/** A console-like logger: `console`, pino, winston... */
+export interface Logger {
+  debug?(message: string, fields: Record<string, unknown>): void
+  info?(message: string, fields: Record<string, unknown>): void
+  warn?(message: string, fields: Record<string, unknown>): void
+  error?(message: string, fields: Record<string, unknown>): void
+  log?(message: string, fields: Record<string, unknown>): void
 }
 
 /** Options of one call, replacing the client's for that call. */

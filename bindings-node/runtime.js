@@ -139,6 +139,19 @@ function fromAnswer(text, models) {
   return new Class(undefined, { [FROM_NATIVE]: true, raw: answer.raw, fields: answer.fields })
 }
 
+/** The function the native layer calls with each log event (JSON text). */
+function logSink(logger) {
+  return (text) => {
+    try {
+      const e = JSON.parse(text)
+      const fn = typeof logger[e.level] === 'function' ? logger[e.level] : logger.log
+      if (typeof fn === 'function') fn.call(logger, `open-connectors: ${e.message}`, e.fields)
+    } catch {
+      // A logger that throws must not take the process down.
+    }
+  }
+}
+
 /** What every generated client shares: the native client and its settings. */
 class ClientBase {
   #native
@@ -148,9 +161,27 @@ class ClientBase {
   constructor(options, classes, models) {
     this.#classes = classes
     this.#models = models
-    const text = toJsonText(options ?? null, 'options', classes)
+    // `logger` is Node's own (Python has `logging`, Rust `tracing`): the core's events
+    // of this client's calls go to it, at OPEN_CONNECTORS_LOG's level (default info).
+    let settings = options
+    let logger = null
+    const explicit = options !== null && typeof options === 'object' && !Array.isArray(options) && Object.hasOwn(options, 'logger')
+    if (explicit) ({ logger = null, ...settings } = options)
+    const envLevel = process.env.OPEN_CONNECTORS_LOG || undefined
+    // Without a logger option, OPEN_CONNECTORS_LOG alone logs to the console; an
+    // explicit `logger: null` turns logging off.
+    if (!explicit && envLevel !== undefined) logger = console
+    if (logger !== null && (typeof logger !== 'object' && typeof logger !== 'function')) {
+      throw new classes.InvalidInputError('invalid input: logger: must be a console-like object', {
+        code: 'invalid_input',
+        field: 'logger',
+        reason: 'must be a console-like object',
+      })
+    }
+    const text = toJsonText(settings ?? null, 'options', classes)
+    const sink = logger === null ? undefined : logSink(logger)
     try {
-      this.#native = new native.NativeClient(text, process.version)
+      this.#native = new native.NativeClient(text, process.version, sink, sink && (envLevel ?? 'info'))
     } catch (e) {
       throw mapError(e, classes)
     }

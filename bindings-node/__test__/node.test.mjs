@@ -313,6 +313,40 @@ describe('loading', () => {
 describe('client behaviour', () => {
   beforeEach(() => sandbox.reset())
 
+  test('a logger receives the request, retry and give-up events of its own client, without secrets', async () => {
+    const lines = []
+    const logger = {}
+    for (const level of ['debug', 'info', 'warn', 'error']) logger[level] = (message, fields) => lines.push({ level, message, fields })
+    const saved = process.env.OPEN_CONNECTORS_LOG
+    process.env.OPEN_CONNECTORS_LOG = 'debug'
+    let logged, quiet
+    try {
+      logged = client({ logger, maxRetries: 1 })
+      quiet = client({ maxRetries: 1, logger: null })
+    } finally {
+      if (saved === undefined) delete process.env.OPEN_CONNECTORS_LOG
+      else process.env.OPEN_CONNECTORS_LOG = saved
+    }
+    await sandbox.fault({ method: 'GET', path: '/elements/api-v2/instances/987654321', status: 503, count: 2 })
+    const e = await rejection(logged.getInstance(987654321))
+    assert.equal(e.code, 'server')
+    await quiet.createInstance(BASIC)
+    // Delivered through the event loop: give it a turn.
+    await new Promise((r) => setTimeout(r, 50))
+    const messages = lines.map((l) => `${l.level} ${l.message}`)
+    assert.ok(messages.some((m) => m.startsWith('info open-connectors: retrying')), messages.join('\n'))
+    assert.ok(messages.some((m) => m.startsWith('debug open-connectors: giving up')), messages.join('\n'))
+    assert.ok(lines.every((l) => l.fields.method === 'GET'), 'only the logged client\'s calls')
+    const text = JSON.stringify(lines)
+    assert.ok(!text.includes(DEFAULT_USER_SECRET) && !text.includes(DEFAULT_ORGANIZATION_SECRET) && !text.includes('Pa55-w0rd!'))
+    assert.ok(lines.some((l) => l.fields.path === '/elements/api-v2/instances/987654321'))
+    // A logger that throws does not break the call or the process.
+    const angry = client({ logger: { info() { throw new Error('boom') }, debug() { throw new Error('boom') } } })
+    await sandbox.fault({ method: 'GET', path: '/elements/api-v2/instances/5', status: 503 })
+    assert.equal((await rejection(angry.getInstance(5))).code, 'not_found')
+    assert.equal(thrown(() => client({ logger: 'console' })).field, 'logger')
+  })
+
   test('an Instance has the API fields and unknown ones; inspect hides the token, toJSON keeps it', async () => {
     const c = client({ timeout: 30000, maxRetries: 2 })
     const inst = await c.createInstance({ ...BASIC, name: 'Element Instance Name', tags: ['Docs'] })

@@ -12,10 +12,14 @@
 //! marked with `"$openConnectors": 1`.
 #![deny(clippy::all)]
 
+mod log;
+
 use napi::Status;
 use napi_derive::napi;
 use open_connectors::{CallOptions, Client, ClientBuilder, Error, Lang, Model};
 use serde_json::Value;
+use tracing::Dispatch;
+use tracing::instrument::WithSubscriber;
 
 /// The marker key of an error payload.
 const MARKER: &str = "$openConnectors";
@@ -51,14 +55,23 @@ fn parse(text: &str, field: &str) -> napi::Result<Value> {
 #[napi]
 pub struct NativeClient {
     inner: Client,
+    /// Where this client's log events go, when it has a logger.
+    log: Option<Dispatch>,
 }
 
 #[napi]
 impl NativeClient {
     /// Builds a client from the settings (JSON text, Node names, milliseconds);
     /// missing settings fall back to the `OPEN_CONNECTORS_*` environment (in the core).
+    /// `log` receives the core's events at `log_level` and above (`debug`, `info`,
+    /// `warn`, `error`), as JSON text.
     #[napi(constructor, catch_unwind)]
-    pub fn new(settings: String, runtime_version: Option<String>) -> napi::Result<Self> {
+    pub fn new(
+        settings: String,
+        runtime_version: Option<String>,
+        log: Option<log::Sink>,
+        log_level: Option<String>,
+    ) -> napi::Result<Self> {
         let settings = parse(&settings, "options")?;
         let inner = ClientBuilder::from_json(Lang::Node, &settings)
             .map_err(to_napi)?
@@ -68,7 +81,23 @@ impl NativeClient {
             )
             .build_in(Lang::Node)
             .map_err(to_napi)?;
-        Ok(NativeClient { inner })
+        let log = match log {
+            None => None,
+            Some(sink) => {
+                let name = log_level.unwrap_or_else(|| "info".to_owned());
+                let level = log::parse_level(&name).ok_or_else(|| {
+                    to_napi(Error::invalid(
+                        "logLevel",
+                        format!(
+                            "{:?} is not a level; expected debug, info, warn or error",
+                            name.escape_default().to_string()
+                        ),
+                    ))
+                })?;
+                Some(log::dispatch(sink, level))
+            }
+        };
+        Ok(NativeClient { inner, log })
     }
 
     /// Sends operation `name` (its table name) with `args` and per-call `options`
@@ -79,11 +108,12 @@ impl NativeClient {
         let args = parse(&args, "options")?;
         let options = CallOptions::from_json(Lang::Node, &parse(&options, "requestOptions")?)
             .map_err(to_napi)?;
-        let out = self
-            .inner
-            .call_with(Lang::Node, &name, args, &options)
-            .await
-            .map_err(to_napi)?;
+        let call = self.inner.call_with(Lang::Node, &name, args, &options);
+        let out = match &self.log {
+            Some(d) => call.with_subscriber(d.clone()).await,
+            None => call.await,
+        }
+        .map_err(to_napi)?;
         Ok(out.to_binding_json(Lang::Node))
     }
 

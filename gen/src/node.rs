@@ -331,7 +331,8 @@ fn index_dts() -> String {
         jsdoc(&mut o, "  ", &setting_doc(s));
         let _ = writeln!(o, "  {}?: {} | null", camel_case(s.name), setting_ts(s.ty));
     }
-    o.push_str("}\n\n/** Options of one call, replacing the client's for that call. */\nexport interface RequestOptions {\n");
+    o.push_str("  /**\n   * Where the client's log events go (request, retry, give-up; secrets never appear):\n   * a console-like object. `OPEN_CONNECTORS_LOG=debug|info|warn` sets the level (default\n   * `info`) and, without a logger, logs to `console`.\n   */\n  logger?: Logger | null\n");
+    o.push_str("}\n\n/** A console-like logger: `console`, pino, winston... */\nexport interface Logger {\n  debug?(message: string, fields: Record<string, unknown>): void\n  info?(message: string, fields: Record<string, unknown>): void\n  warn?(message: string, fields: Record<string, unknown>): void\n  error?(message: string, fields: Record<string, unknown>): void\n  log?(message: string, fields: Record<string, unknown>): void\n}\n\n/** Options of one call, replacing the client's for that call. */\nexport interface RequestOptions {\n");
     for s in CALL_OPTIONS {
         jsdoc(&mut o, "  ", &setting_doc(s));
         let _ = writeln!(o, "  {}?: {} | null", camel_case(s.name), setting_ts(s.ty));
