@@ -15,7 +15,7 @@ export OC_SANDBOX_BIN := $(DEBUG_DIR)/oc-sandbox
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 
-.PHONY: help demo test lint test-rust sandbox demo-rust clean gen gen-check
+.PHONY: help demo test lint test-rust sandbox demo-rust clean gen gen-check contract
 
 help:
 	@echo "make demo   start the sandbox and create instances through Rust, Python and Node"
@@ -52,7 +52,22 @@ clean:
 -include bindings-node/node.mk
 -include benches/bench.mk
 
-test: gen-check lint test-rust $(TEST_BINDINGS) $(TEST_EXTRA)
+test: gen-check lint test-rust contract $(TEST_BINDINGS) $(TEST_EXTRA)
 	@echo "make test: all checks passed"
 
 demo: demo-rust $(DEMO_BINDINGS)
+
+# The emulator and the OpenAPI document generated from the operation table must agree:
+# schemathesis (into .venv) runs a bounded, deterministic set of examples per route
+# against a fresh sandbox (about 350 requests, a few seconds). Settings and the
+# reasons for the checks it leaves out: tests/schemathesis.toml.
+CONTRACT_READY := $(VENV)/.contract-ready
+$(CONTRACT_READY): tests/requirements-contract.txt $(VENV)/.ready
+	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r tests/requirements-contract.txt
+	touch $@
+
+contract: sandbox $(CONTRACT_READY)
+	tests/with-sandbox.sh bash -c '$(VENV)/bin/st --config-file tests/schemathesis.toml run docs/openapi.yaml \
+	  --url "$$OPEN_CONNECTORS_BASE_URL" \
+	  -H "Authorization: User $$OPEN_CONNECTORS_USER_SECRET, Organization $$OPEN_CONNECTORS_ORGANIZATION_SECRET" \
+	  --max-examples 20 --generation-deterministic --no-shrink'

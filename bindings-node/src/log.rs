@@ -53,16 +53,19 @@ impl Visit for Fields {
         if field.name() == "message" {
             self.message.push_str(value);
         } else {
-            self.fields.insert(field.name().to_owned(), Value::from(value));
+            self.fields
+                .insert(field.name().to_owned(), Value::from(value));
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.fields.insert(field.name().to_owned(), Value::from(value));
+        self.fields
+            .insert(field.name().to_owned(), Value::from(value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.fields.insert(field.name().to_owned(), Value::from(value));
+        self.fields
+            .insert(field.name().to_owned(), Value::from(value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {

@@ -117,21 +117,54 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
         }
     }
     if op.method == HttpMethod::Post {
+        let mut required: Vec<&str> = Vec::new();
         if route == "/instances" {
             body_props.insert(
                 "element".into(),
-                json!({"type": "object", "properties": {"key": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"}}, "required": ["key"]}),
+                json!({"type": "object", "properties": {"key": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "minLength": 1}}, "required": ["key"]}),
             );
+            required.push("element");
+        }
+        let mut media = json!({"schema": {
+            "type": "object", "properties": body_props, "required": required,
+            "additionalProperties": true}});
+        if index == 0 {
+            // The table's example, built by the operation itself: a request the SDK sends.
+            let args: Value = serde_json::from_str(op.example).expect("examples are JSON");
+            let wire = open_connectors::ops::build_wire(op, open_connectors::Lang::Rust, args)
+                .expect("examples build (checked by the core's tests)");
+            if let Some(body) = wire.body {
+                let example: Value = serde_json::from_slice(&body).expect("bodies are JSON");
+                media["example"] = example;
+            }
         }
         out.insert(
             "requestBody".into(),
-            json!({"required": true, "content": {"application/json": {"schema": {
-                "type": "object", "properties": body_props, "additionalProperties": true}}}}),
+            json!({"required": true, "content": {"application/json": media}}),
         );
     }
     let ok = match op.result {
-        ResultKind::Model(m) => json!({"description": "OK", "content": {"application/json": {
-            "schema": {"$ref": format!("#/components/schemas/{}", m.name)}}}}),
+        ResultKind::Model(m) => {
+            // Links to the operations that take this object's id (for stateful testing).
+            let mut links = Map::new();
+            for other in OPERATIONS
+                .iter()
+                .filter(|o| o.name != op.name && o.group == op.group)
+            {
+                if other
+                    .params
+                    .iter()
+                    .any(|p| p.location == Location::Path("id"))
+                {
+                    links.insert(
+                        other.name.to_owned(),
+                        json!({"operationId": other.name, "parameters": {"id": "$response.body#/id"}}),
+                    );
+                }
+            }
+            json!({"description": "OK", "content": {"application/json": {
+                "schema": {"$ref": format!("#/components/schemas/{}", m.name)}}}, "links": links})
+        }
         ResultKind::Nothing => json!({"description": "OK (the body, if any, carries nothing)"}),
     };
     let error = json!({"description": "The platform's error body", "content": {"application/json": {

@@ -585,6 +585,7 @@ pub const CREATE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: true,
+    example: r#"{"element": "insightly", "name": "Element Instance Name", "tags": ["Docs"], "configuration": {"username": "claudeelements", "password": "password"}}"#,
     build: |args| CreateInstance::from_args(args)?.to_request(),
 };
 
@@ -602,6 +603,7 @@ pub const GET_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    example: r#"{"instance_id": 477858}"#,
     build: |args| {
         Ok(Wire::path(format!(
             "/instances/{}",
@@ -624,6 +626,7 @@ pub const DELETE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    example: r#"{"instance_id": 477858}"#,
     build: |args| {
         Ok(Wire::path(format!(
             "/instances/{}",

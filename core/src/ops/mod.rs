@@ -182,6 +182,10 @@ pub struct Operation {
     /// (`createInstance({ element, ... })`, its long-standing shape); otherwise the
     /// positional parameters come first there too (`getInstance(id, options)`).
     pub node_single_object: bool,
+    /// Example arguments (JSON, `snake_case`): the docs' own example, used by the
+    /// generated documentation and the OpenAPI document (built by `build`, so it is
+    /// always a request the SDK really sends).
+    pub example: &'static str,
     /// Builds the request from checked arguments.
     pub(crate) build: fn(&Args) -> Result<Wire>,
 }
@@ -463,6 +467,14 @@ mod tests {
         }
         assert_eq!(find("getInstance").unwrap().name, "get_instance");
         assert_eq!(find("nope").unwrap_err().field(), Some("operation"));
+    }
+
+    #[test]
+    fn every_example_builds() {
+        for op in OPERATIONS {
+            let args: Value = serde_json::from_str(op.example).expect(op.name);
+            build_wire(op, Lang::Rust, args).unwrap_or_else(|e| panic!("{}: {e}", op.name));
+        }
     }
 
     #[test]

@@ -446,6 +446,7 @@ fn consume_oauth_code(state: &mut State, code: String) -> Result<(), PlatformErr
             status: StatusCode::BAD_REQUEST,
             message: REUSED_CODE_MESSAGE.to_owned(),
             provider_message: Some(REUSED_CODE_PROVIDER_MESSAGE),
+            allow: None,
         })
     }
 }

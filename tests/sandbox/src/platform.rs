@@ -16,6 +16,8 @@ pub(crate) struct PlatformError {
     pub status: StatusCode,
     pub message: String,
     pub provider_message: Option<&'static str>,
+    /// The `Allow` header of a 405 (RFC 9110 requires it).
+    pub allow: Option<&'static str>,
 }
 
 pub(crate) fn err(status: StatusCode, message: impl Into<String>) -> PlatformError {
@@ -23,6 +25,7 @@ pub(crate) fn err(status: StatusCode, message: impl Into<String>) -> PlatformErr
         status,
         message: message.into(),
         provider_message: None,
+        allow: None,
     }
 }
 
@@ -34,7 +37,14 @@ pub(crate) fn bad_request(message: impl Into<String>) -> PlatformError {
 pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8], request_id: &str) -> Reply {
     match route(shared, parts, body) {
         Ok(reply) => reply,
-        Err(e) => Reply::platform_error(e.status, request_id, &e.message, e.provider_message),
+        Err(e) => {
+            let mut reply =
+                Reply::platform_error(e.status, request_id, &e.message, e.provider_message);
+            if let Some(allow) = e.allow {
+                reply.header("allow", allow);
+            }
+            reply
+        }
     }
 }
 
@@ -43,7 +53,7 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Reply, PlatformE
     let rest = &path[PREFIX.len()..];
     let segments: Vec<&str> = rest.split('/').skip(1).collect();
     let method = &parts.method;
-    let allowed: &str = match segments.as_slice() {
+    let allowed: &'static str = match segments.as_slice() {
         ["instances"] => "GET, POST",
         ["instances", id] if !id.is_empty() => "GET, DELETE",
         ["elements", key, "instances"] if !key.is_empty() => "POST",
@@ -59,6 +69,7 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Reply, PlatformE
             status: StatusCode::METHOD_NOT_ALLOWED,
             message: format!("Method {method} is not allowed on {path} (allowed: {allowed})"),
             provider_message: None,
+            allow: Some(allowed),
         });
     }
     check_authorization(shared, parts)?;

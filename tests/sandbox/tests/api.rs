@@ -802,15 +802,22 @@ async fn unknown_routes_and_methods() {
         assert_eq!(status, 404, "{path}");
         assert!(message.contains(path), "{message}");
     }
-    for (method, path) in [
-        ("PUT", INSTANCES),
-        ("POST", "/elements/api-v2/instances/1"),
-        ("GET", "/elements/api-v2/elements/insightly/instances"),
+    for (method, path, allow) in [
+        ("PUT", INSTANCES, "GET, POST"),
+        ("POST", "/elements/api-v2/instances/1", "GET, DELETE"),
+        (
+            "GET",
+            "/elements/api-v2/elements/insightly/instances",
+            "POST",
+        ),
+        ("TRACE", INSTANCES, "GET, POST"),
     ] {
         let r = request(addr, method, path, &h, b"").await;
         let (status, message, _) = platform_error(&r);
         assert_eq!(status, 405, "{method} {path}");
         assert!(message.contains("not allowed"), "{message}");
+        // RFC 9110: a 405 lists the methods the resource supports.
+        assert_eq!(r.header("allow"), Some(allow), "{method} {path}");
     }
 }
 
