@@ -58,6 +58,17 @@ async function main(): Promise<void> {
     if (e instanceof InvalidInputError) console.log(`expected error: ${e.name} on ${e.field}`)
     else throw e
   }
+
+  // Read one back (safe to retry; per-call options in milliseconds), then clean up.
+  const again: Instance = await client.getInstance(crm.id, { timeout: 10000 })
+  console.log(`read back ${again.id}: ${again.name}, created ${again.createdDate?.toISOString()}`)
+  for (const inst of [crm, drive]) await client.deleteInstance(inst.id)
+  try {
+    await client.getInstance(crm.id)
+  } catch (e) {
+    if (e instanceof NotFoundError) console.log(`deleted both; get after delete: [${e.code}] ${e.platformMessage}`)
+    else throw e
+  }
 }
 
 main().catch((e: unknown) => {
