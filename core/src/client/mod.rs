@@ -450,6 +450,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::response::tests::response;
     use crate::config::Region;
     use crate::transport::Method;
     use std::sync::Mutex;
@@ -469,22 +470,6 @@ mod tests {
             *self.sent.lock().unwrap() += 1;
             let next = self.answers.lock().unwrap().remove(0);
             Box::pin(async move { next })
-        }
-    }
-
-    fn response(
-        status: u16,
-        headers: &[(&'static str, &'static str)],
-        body: &'static str,
-    ) -> HttpResponse {
-        let mut h = HeaderMap::new();
-        for (k, v) in headers {
-            h.insert(*k, HeaderValue::from_static(v));
-        }
-        HttpResponse {
-            status,
-            headers: h,
-            body: Bytes::from_static(body.as_bytes()),
         }
     }
 

@@ -80,7 +80,7 @@ pub(crate) fn decode(kind: ResultKind, response: HttpResponse) -> Result<Output>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use bytes::Bytes;
     use reqwest::header::{HeaderMap, HeaderValue};

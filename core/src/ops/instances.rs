@@ -488,6 +488,14 @@ impl CreateInstance {
     }
 }
 
+/// `/instances/{id}` of the checked `instance_id`.
+fn instance_path(args: &Args) -> Result<Wire> {
+    Ok(Wire::path(format!(
+        "/instances/{}",
+        args.id("instance_id")?
+    )))
+}
+
 const INSTANCE_ID: Param = Param {
     name: "instance_id",
     ty: ParamType::Id,
@@ -604,12 +612,7 @@ pub const GET_INSTANCE: Operation = Operation {
     pagination: None,
     node_single_object: false,
     example: r#"{"instance_id": 477858}"#,
-    build: |args| {
-        Ok(Wire::path(format!(
-            "/instances/{}",
-            args.id("instance_id")?
-        )))
-    },
+    build: instance_path,
 };
 
 /// `delete_instance`: `DELETE /instances/{id}`.
@@ -627,12 +630,7 @@ pub const DELETE_INSTANCE: Operation = Operation {
     pagination: None,
     node_single_object: false,
     example: r#"{"instance_id": 477858}"#,
-    build: |args| {
-        Ok(Wire::path(format!(
-            "/instances/{}",
-            args.id("instance_id")?
-        )))
-    },
+    build: instance_path,
 };
 
 #[cfg(test)]
