@@ -90,18 +90,22 @@ class Model {
       if (json === null || typeof json !== 'object' || Array.isArray(json)) {
         throw new TypeError(`a ${Class.name} is built from the JSON object the platform sent`)
       }
+      const given = toJsonText(json, 'json', Class.CLASSES)
       let text
       try {
-        text = native.decodeModel(Class.MODEL, toJsonText(json, 'json', Class.CLASSES))
+        text = native.decodeModel(Class.MODEL, given)
       } catch (e) {
         throw mapError(e, Class.CLASSES)
       }
-      answer = JSON.parse(text)
+      answer = { text }
     }
-    this.#raw = answer.raw
-    const own = structuredClone(answer.raw)
-    Object.assign(own, typedFields(answer.fields, Class.DATE_FIELDS))
-    for (const [key, value] of Object.entries(own)) {
+    // Two parses of the JSON text are far cheaper than a structured clone: one object
+    // is kept for toJSON(), the other becomes the own properties the caller may change.
+    const kept = JSON.parse(answer.text)
+    const own = JSON.parse(answer.text)
+    this.#raw = kept.raw
+    Object.assign(own.raw, typedFields(own.fields, Class.DATE_FIELDS))
+    for (const [key, value] of Object.entries(own.raw)) {
       // defineProperty, not assignment: a key such as `__proto__` stays a plain field.
       Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
     }
@@ -133,10 +137,12 @@ class Model {
 
 /** Wraps a native answer (JSON text) in its model class, or `undefined` for nothing. */
 function fromAnswer(text, models) {
-  const answer = JSON.parse(text)
-  if (answer === null) return undefined
-  const Class = models[answer.model]
-  return new Class(undefined, { [FROM_NATIVE]: true, raw: answer.raw, fields: answer.fields })
+  if (text === 'null') return undefined
+  // `{"model":"<Name>",...`: the model's name is the first field.
+  const name = /^\{"model":"([A-Za-z]+)"/.exec(text)?.[1]
+  const Class = models[name]
+  if (Class === undefined) return JSON.parse(text)
+  return new Class(undefined, { [FROM_NATIVE]: true, text })
 }
 
 /** The function the native layer calls with each log event (JSON text). */

@@ -1,4 +1,4 @@
-// Quickstart: create a Basic and an OAuth 2 instance, and print them with the token hidden.
+// Quickstart: create a Basic and an OAuth 2 instance, read one back, delete both; the token stays hidden.
 //
 //   make demo-node            # against a local sandbox (tests/with-sandbox.sh sets the env)
 //
@@ -10,6 +10,7 @@ import {
   type Instance,
   ApiStatusError,
   InvalidInputError,
+  NotFoundError,
   OpenConnectorsError,
 } from 'open-connectors'
 

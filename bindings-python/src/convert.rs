@@ -187,13 +187,14 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
     Ok(dict)
 }
 
-/// The Python form of an operation's result: `None`, or `(raw, fields)` for a model
-/// (the JSON as received, and the typed fields the generated class reads).
+/// The Python form of an operation's result: `None`, or `(raw_text, fields)` for a
+/// model: the JSON as received, as text (parsed by Python only when asked for, e.g. by
+/// `to_dict()`), and the typed fields the generated class reads.
 pub fn output_to_py<'py>(py: Python<'py>, out: &Output, lang: Lang) -> PyResult<Bound<'py, PyAny>> {
-    if out.model().is_none() {
+    let Some(text) = out.raw_text() else {
         return Ok(py.None().into_bound(py));
-    }
-    let raw = to_py(py, &out.raw())?;
+    };
+    let raw = PyString::new(py, &text).into_any();
     let fields = to_py(py, &out.fields(lang))?;
     Ok(PyTuple::new(py, [raw, fields])?.into_any())
 }

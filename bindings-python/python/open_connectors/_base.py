@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import json
 from types import TracebackType
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
@@ -54,23 +55,24 @@ def call_options(
 class Model:
     """A model object: typed, read-only properties over the JSON the platform sent."""
 
-    __slots__ = ("_raw", "_fields")
+    __slots__ = ("_text", "_parsed", "_fields")
 
     _MODEL: ClassVar[str]
     _WIRE: ClassVar[Tuple[str, ...]]
     _REPR: ClassVar[Tuple[str, ...]]
     _SECRET: ClassVar[Tuple[str, ...]]
 
-    _raw: Dict[str, Any]
+    #: The JSON as received, as text; parsed only when asked for (``to_dict()``...).
+    _text: str
+    _parsed: Optional[Dict[str, Any]]
     _fields: Dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         """Checks ``data`` (the JSON object as the platform sent it) with the core's decoder."""
         if not isinstance(data, Mapping):
             raise TypeError(f"{type(self).__name__}() takes the JSON object (a dict) it came from")
-        raw, fields = _native.decode_model(self._MODEL, dict(data))
-        self._raw = raw
-        self._fields = fields
+        self._text, self._fields = _native.decode_model(self._MODEL, dict(data))
+        self._parsed = None
 
     @classmethod
     def from_dict(cls: Type[M], data: Mapping[str, Any]) -> M:
@@ -80,12 +82,20 @@ class Model:
     @classmethod
     def _from_native(cls: Type[M], pair: Any) -> M:
         obj = cls.__new__(cls)
-        obj._raw, obj._fields = pair
+        obj._text, obj._fields = pair
+        obj._parsed = None
         return obj
 
+    @property
+    def _raw(self) -> Dict[str, Any]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._text)
+        return self._parsed
+
     def to_dict(self) -> Dict[str, Any]:
-        """The whole JSON object as received, unknown fields included (a copy)."""
-        return copy.deepcopy(self._raw)
+        """The whole JSON object as received, unknown fields included (a fresh copy)."""
+        parsed: Dict[str, Any] = json.loads(self._text)
+        return parsed
 
     @property
     def extra(self) -> Dict[str, Any]:
@@ -93,7 +103,7 @@ class Model:
         return {k: copy.deepcopy(v) for k, v in self._raw.items() if k not in self._WIRE}
 
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]:
-        return (type(self).from_dict, (self._raw,))
+        return (type(self).from_dict, (self.to_dict(),))
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

@@ -278,6 +278,15 @@ impl Output {
         }
     }
 
+    /// The whole JSON as received, as text (the body itself when decoded from one);
+    /// `None` for nothing.
+    pub fn raw_text(&self) -> Option<String> {
+        match self {
+            Output::Instance(i) => Some(i.to_json_string()),
+            Output::Nothing => None,
+        }
+    }
+
     /// The model's typed fields, named as `lang` spells them (`Value::Null` for nothing).
     pub fn fields(&self, lang: Lang) -> Value {
         match self {
@@ -346,6 +355,9 @@ mod tests {
         assert_eq!(text["raw"], raw);
         assert_eq!(text["fields"]["createdDate"], 1000);
         assert_eq!(Output::Nothing.to_binding_json(Lang::Node), "null");
+        assert_eq!(Output::Nothing.raw_text(), None);
+        let again: Value = serde_json::from_str(&out.raw_text().unwrap()).unwrap();
+        assert_eq!(again, raw);
         let e = INSTANCE_MODEL.decode("data", json!({"id": 1})).unwrap_err();
         assert_eq!(e.field(), Some("data"));
         for f in INSTANCE_MODEL.fields {
