@@ -125,7 +125,7 @@ impl NativeClient {
             client.call_with(Lang::Python, &name, args, &options).await
         })?;
         match result {
-            Ok(out) => output_to_py(py, &out, Lang::Python),
+            Ok(out) => output_to_py(py, out),
             Err(e) => Err(to_pyerr(py, &e)),
         }
     }

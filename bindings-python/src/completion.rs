@@ -21,7 +21,7 @@
 #[cfg(not(unix))]
 use std::future::Future;
 
-use open_connectors::{Error, Lang, Output};
+use open_connectors::{Error, Output};
 use pyo3::prelude::*;
 
 use crate::convert::output_to_py;
@@ -267,7 +267,7 @@ mod unix {
 pub(crate) fn into_result(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
     match outcome {
         Outcome::Done(done) => match *done {
-            Ok(out) => output_to_py(py, &out, Lang::Python),
+            Ok(out) => output_to_py(py, out),
             Err(e) => Err(to_pyerr(py, &e)),
         },
         Outcome::Lost { panicked: true } => Err(internal(py, "the request task panicked")),

@@ -8,9 +8,10 @@
 
 use std::fmt::Write as _;
 
-use open_connectors::{Error, Lang, Output};
+use open_connectors::model::FieldValue;
+use open_connectors::{Error, Output};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
 /// Deeper than this is refused (it also stops self-referencing lists).
@@ -187,16 +188,76 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
     Ok(dict)
 }
 
-/// The Python form of an operation's result: `None`, or `(raw_text, fields)` for a
-/// model: the JSON as received, as text (parsed by Python only when asked for, e.g. by
-/// `to_dict()`), and the typed fields the generated class reads.
-pub fn output_to_py<'py>(py: Python<'py>, out: &Output, lang: Lang) -> PyResult<Bound<'py, PyAny>> {
-    let Some(text) = out.raw_text() else {
+/// A model result as the generated classes hold it: the core's decoded value, kept in
+/// Rust. `fields[name]` converts one typed field when it is read, and `raw()` gives the
+/// JSON as received (UTF-8 bytes) for `to_dict()`: a call converts nothing it does not
+/// need. Generic: fields are found by the table names the core visits.
+#[pyclass(frozen, module = "open_connectors._native", name = "NativeModel")]
+pub struct NativeModel {
+    out: Output,
+}
+
+fn field_to_py<'py>(py: Python<'py>, value: FieldValue<'_>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        FieldValue::Null => py.None().into_bound(py),
+        FieldValue::Int(i) => match i.into_pyobject(py) {
+            Ok(v) => v.into_any(),
+            Err(never) => match never {},
+        },
+        FieldValue::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        FieldValue::Text(s) => PyString::new(py, s).into_any(),
+        FieldValue::Texts(tags) => PyList::new(py, tags.iter().map(|t| t.name()))?.into_any(),
+    })
+}
+
+impl NativeModel {
+    fn field<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut found: Option<PyResult<Bound<'py, PyAny>>> = None;
+        self.out.for_each_field(|n, v| {
+            if found.is_none() && n == name {
+                found = Some(field_to_py(py, v));
+            }
+        });
+        found.transpose()
+    }
+}
+
+#[pymethods]
+impl NativeModel {
+    /// The typed field `name` (a table name), converted now.
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        let name = key;
+        self.field(py, name)?
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(name.to_owned()))
+    }
+
+    /// The typed field `name`, or `default`.
+    #[pyo3(signature = (name, default=None))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        default: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self.field(py, name)? {
+            Some(v) => v,
+            None => default.unwrap_or_else(|| py.None().into_bound(py)),
+        })
+    }
+
+    /// The JSON as received, as UTF-8 bytes.
+    fn raw<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = self.out.json_bytes().unwrap_or_default();
+        PyBytes::new(py, &bytes)
+    }
+}
+
+/// The Python form of an operation's result: `None`, or a [`NativeModel`] for a model.
+pub fn output_to_py(py: Python<'_>, out: Output) -> PyResult<Bound<'_, PyAny>> {
+    if out.model().is_none() {
         return Ok(py.None().into_bound(py));
-    };
-    let raw = PyString::new(py, &text).into_any();
-    let fields = to_py(py, &out.fields(lang))?;
-    Ok(PyTuple::new(py, [raw, fields])?.into_any())
+    }
+    Ok(Bound::new(py, NativeModel { out })?.into_any())
 }
 
 /// The arguments of a call: a dict of JSON values, each converted with its key as the
@@ -210,6 +271,9 @@ pub fn args_to_json(obj: &Bound<'_, PyAny>, what: &str) -> Result<Value, Error> 
     };
     let mut map = Map::with_capacity(dict.len());
     for (key, value) in dict.iter() {
+        if value.is_none() {
+            continue; // not given: the core treats a null the same way
+        }
         let key: String = key
             .extract()
             .map_err(|_| invalid(what, what, "keys must be str".to_owned()))?;

@@ -15,7 +15,7 @@ mod errors;
 mod log;
 mod runtime;
 
-use open_connectors::{Lang, Model};
+use open_connectors::Model;
 use pyo3::prelude::*;
 
 use crate::convert::{to_json, to_py};
@@ -29,8 +29,8 @@ fn redact_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Boun
     to_py(py, &open_connectors::redact::redact_json(&v))
 }
 
-/// Decodes and checks `data` as model `name` (the core's decoder): returns
-/// `(raw, fields)`, or raises InvalidInputError naming `data`.
+/// Decodes and checks `data` as model `name` (the core's decoder): returns the
+/// `NativeModel`, or raises InvalidInputError naming `data`.
 #[pyfunction]
 fn decode_model<'py>(
     py: Python<'py>,
@@ -45,12 +45,13 @@ fn decode_model<'py>(
     })?;
     let raw = to_json(data, "data").map_err(|e| to_pyerr(py, &e))?;
     let out = model.decode("data", raw).map_err(|e| to_pyerr(py, &e))?;
-    convert::output_to_py(py, &out, Lang::Python)
+    convert::output_to_py(py, out)
 }
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
+    m.add_class::<convert::NativeModel>()?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_model, m)?)?;
     m.add("__version__", open_connectors::VERSION)?;

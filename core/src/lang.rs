@@ -101,6 +101,31 @@ impl Lang {
         }
     }
 
+    /// Whether `given` is the table name `snake` as this language spells it (no
+    /// allocation: the parsers call it for every argument of every call).
+    pub fn is_spelling(self, snake: &str, given: &str) -> bool {
+        match self {
+            Lang::Rust | Lang::Python => snake == given,
+            Lang::Node => {
+                let mut want = snake.chars();
+                let mut got = given.chars();
+                let mut first = true;
+                loop {
+                    match (want.next(), got.next()) {
+                        (None, None) => return true,
+                        (Some('_'), Some(g)) if !first => match want.next() {
+                            Some(w) if w.to_ascii_uppercase() == g && w != '_' => {}
+                            _ => return false,
+                        },
+                        (Some(w), Some(g)) if w == g && w != '_' => {}
+                        _ => return false,
+                    }
+                    first = false;
+                }
+            }
+        }
+    }
+
     /// An error's `field` as this language spells it: only the leading argument name
     /// is respelled (`provider_data.code` -> `providerData.code`); what follows it is
     /// the caller's own data (configuration keys) and stays as given.
@@ -216,6 +241,28 @@ mod tests {
             Lang::Python.spell_field("provider_data.code"),
             "provider_data.code"
         );
+    }
+
+    #[test]
+    fn spellings_match_without_allocating() {
+        for name in [
+            "provider_data",
+            "element",
+            "max_retries",
+            "extra_headers",
+            "a_b_c",
+        ] {
+            for lang in Lang::ALL {
+                assert!(lang.is_spelling(name, &lang.spell(name)), "{lang:?} {name}");
+            }
+        }
+        assert!(!Lang::Node.is_spelling("provider_data", "provider_data"));
+        assert!(!Lang::Node.is_spelling("provider_data", "providerdata"));
+        assert!(!Lang::Node.is_spelling("provider_data", "providerDataX"));
+        assert!(!Lang::Node.is_spelling("provider_data", "providerDat"));
+        assert!(!Lang::Node.is_spelling("name", "Name"));
+        assert!(!Lang::Python.is_spelling("provider_data", "providerData"));
+        assert!(!Lang::Node.is_spelling("a__b", "aB"));
     }
 
     #[test]

@@ -231,7 +231,18 @@ fn model_class(o: &mut String, m: &Model) {
         };
         let _ = write!(o, "\n    @property\n    def {}(self) -> {ty}:\n", f.name);
         docstring(o, "        ", f.doc);
-        if f.ty == FieldType::Date {
+        if f.from_raw() {
+            let empty = match (f.optional, f.ty) {
+                (true, _) => "None",
+                (false, FieldType::List) => "[]",
+                (false, _) => "{}",
+            };
+            let _ = writeln!(
+                o,
+                "        return cast(\"{ty}\", self._raw_field(\"{}\", {empty}))",
+                f.wire.unwrap_or(f.name)
+            );
+        } else if f.ty == FieldType::Date {
             let _ = writeln!(
                 o,
                 "        return _base.to_datetime(self._fields[\"{}\"])",
@@ -366,34 +377,38 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         }
     }
     o.push_str("        \"\"\"\n");
-    let mut call = format!(
-        "self._call(\n                \"{}\",\n                {{\n",
+    // The per-call options, only when one is given (the usual call pays nothing).
+    let given: Vec<String> = CALL_OPTIONS
+        .iter()
+        .map(|s| format!("{} is not None", s.name))
+        .collect();
+    let names: Vec<&str> = CALL_OPTIONS.iter().map(|s| s.name).collect();
+    let _ = writeln!(
+        o,
+        "        options = None\n        if {}:\n            options = _base.call_options({})",
+        given.join(" or "),
+        names.join(", ")
+    );
+    let native = if asynchronous {
+        "await self._native.call_async"
+    } else {
+        "self._native.call"
+    };
+    let target = match op.result {
+        ResultKind::Model(_) => "native = ",
+        ResultKind::Nothing => "",
+    };
+    let _ = writeln!(
+        o,
+        "        {target}{native}(\n            \"{}\",\n            {{",
         op.name
     );
     for p in op.params {
-        let _ = writeln!(call, "                    \"{0}\": {0},", p.name);
+        let _ = writeln!(o, "                \"{0}\": {0},", p.name);
     }
-    call.push_str("                },\n                _base.call_options(\n");
-    for s in CALL_OPTIONS {
-        let _ = writeln!(call, "                    {0}={0},", s.name);
-    }
-    call.push_str("                ),\n            )");
-    let call = if asynchronous {
-        format!("await {call}")
-    } else {
-        call
-    };
-    match op.result {
-        ResultKind::Model(m) => {
-            let _ = writeln!(
-                o,
-                "        return {}._from_native(\n            {call}\n        )",
-                m.name
-            );
-        }
-        ResultKind::Nothing => {
-            let _ = writeln!(o, "        {}", call.replace("\n    ", "\n"));
-        }
+    o.push_str("            },\n            options,\n        )\n");
+    if let ResultKind::Model(m) = op.result {
+        let _ = writeln!(o, "        return {}._from_native(native)", m.name);
     }
 }
 

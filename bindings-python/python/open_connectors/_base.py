@@ -55,23 +55,23 @@ def call_options(
 class Model:
     """A model object: typed, read-only properties over the JSON the platform sent."""
 
-    __slots__ = ("_text", "_parsed", "_fields")
+    __slots__ = ("_fields", "_parsed")
 
     _MODEL: ClassVar[str]
     _WIRE: ClassVar[Tuple[str, ...]]
     _REPR: ClassVar[Tuple[str, ...]]
     _SECRET: ClassVar[Tuple[str, ...]]
 
-    #: The JSON as received, as text; parsed only when asked for (``to_dict()``...).
-    _text: str
+    #: The core's decoded value: typed fields by table name (``_fields["id"]``), and
+    #: the JSON as received (``_fields.raw()``), parsed only when asked for.
+    _fields: _native.NativeModel
     _parsed: Optional[Dict[str, Any]]
-    _fields: Dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         """Checks ``data`` (the JSON object as the platform sent it) with the core's decoder."""
         if not isinstance(data, Mapping):
             raise TypeError(f"{type(self).__name__}() takes the JSON object (a dict) it came from")
-        self._text, self._fields = _native.decode_model(self._MODEL, dict(data))
+        self._fields = _native.decode_model(self._MODEL, dict(data))
         self._parsed = None
 
     @classmethod
@@ -80,21 +80,26 @@ class Model:
         return cls(data)
 
     @classmethod
-    def _from_native(cls: Type[M], pair: Any) -> M:
+    def _from_native(cls: Type[M], native: Any) -> M:
         obj = cls.__new__(cls)
-        obj._text, obj._fields = pair
+        obj._fields = native
         obj._parsed = None
         return obj
 
     @property
     def _raw(self) -> Dict[str, Any]:
         if self._parsed is None:
-            self._parsed = json.loads(self._text)
+            self._parsed = json.loads(self._fields.raw())
         return self._parsed
+
+    def _raw_field(self, key: str, empty: Any) -> Any:
+        """An object or list field: as received (a copy), or ``empty`` when absent or null."""
+        value = self._raw.get(key)
+        return empty if value is None else copy.deepcopy(value)
 
     def to_dict(self) -> Dict[str, Any]:
         """The whole JSON object as received, unknown fields included (a fresh copy)."""
-        parsed: Dict[str, Any] = json.loads(self._text)
+        parsed: Dict[str, Any] = json.loads(self._fields.raw())
         return parsed
 
     @property
@@ -175,9 +180,6 @@ class SyncClient(_ClientBase):
 
     __slots__ = ()
 
-    def _call(self, name: str, args: Dict[str, Any], options: Optional[Dict[str, Any]]) -> Any:
-        return self._native.call(name, args, options)
-
     def __enter__(self: C) -> C:
         return self
 
@@ -194,11 +196,6 @@ class AsyncClient(_ClientBase):
     """The asyncio half: every call is a coroutine; nothing is sent before it is awaited."""
 
     __slots__ = ()
-
-    async def _call(
-        self, name: str, args: Dict[str, Any], options: Optional[Dict[str, Any]]
-    ) -> Any:
-        return await self._native.call_async(name, args, options)
 
     async def aclose(self) -> None:
         """Closes the client (``await client.aclose()``)."""

@@ -132,26 +132,24 @@ class Client(_base.SyncClient):
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
         """
-        return Instance._from_native(
-            self._call(
-                "create_instance",
-                {
-                    "element": element,
-                    "name": name,
-                    "tags": tags,
-                    "configuration": configuration,
-                    "provider_data": provider_data,
-                    "external_authentication": external_authentication,
-                    "endpoint": endpoint,
-                    "extra": extra,
-                },
-                _base.call_options(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                ),
-            )
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        native = self._native.call(
+            "create_instance",
+            {
+                "element": element,
+                "name": name,
+                "tags": tags,
+                "configuration": configuration,
+                "provider_data": provider_data,
+                "external_authentication": external_authentication,
+                "endpoint": endpoint,
+                "extra": extra,
+            },
+            options,
         )
+        return Instance._from_native(native)
 
     def get_instance(
         self,
@@ -171,19 +169,17 @@ class Client(_base.SyncClient):
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
         """
-        return Instance._from_native(
-            self._call(
-                "get_instance",
-                {
-                    "instance_id": instance_id,
-                },
-                _base.call_options(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                ),
-            )
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        native = self._native.call(
+            "get_instance",
+            {
+                "instance_id": instance_id,
+            },
+            options,
         )
+        return Instance._from_native(native)
 
     def delete_instance(
         self,
@@ -204,16 +200,15 @@ class Client(_base.SyncClient):
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
         """
-        self._call(
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        self._native.call(
             "delete_instance",
             {
                 "instance_id": instance_id,
             },
-            _base.call_options(
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            ),
+            options,
         )
 
 
@@ -311,26 +306,24 @@ class AsyncClient(_base.AsyncClient):
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
         """
-        return Instance._from_native(
-            await self._call(
-                "create_instance",
-                {
-                    "element": element,
-                    "name": name,
-                    "tags": tags,
-                    "configuration": configuration,
-                    "provider_data": provider_data,
-                    "external_authentication": external_authentication,
-                    "endpoint": endpoint,
-                    "extra": extra,
-                },
-                _base.call_options(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                ),
-            )
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        native = await self._native.call_async(
+            "create_instance",
+            {
+                "element": element,
+                "name": name,
+                "tags": tags,
+                "configuration": configuration,
+                "provider_data": provider_data,
+                "external_authentication": external_authentication,
+                "endpoint": endpoint,
+                "extra": extra,
+            },
+            options,
         )
+        return Instance._from_native(native)
 
     async def get_instance(
         self,
@@ -350,19 +343,17 @@ class AsyncClient(_base.AsyncClient):
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
         """
-        return Instance._from_native(
-            await self._call(
-                "get_instance",
-                {
-                    "instance_id": instance_id,
-                },
-                _base.call_options(
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    extra_headers=extra_headers,
-                ),
-            )
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        native = await self._native.call_async(
+            "get_instance",
+            {
+                "instance_id": instance_id,
+            },
+            options,
         )
+        return Instance._from_native(native)
 
     async def delete_instance(
         self,
@@ -383,14 +374,13 @@ class AsyncClient(_base.AsyncClient):
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
         """
-        await self._call(
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        await self._native.call_async(
             "delete_instance",
             {
                 "instance_id": instance_id,
             },
-            _base.call_options(
-                timeout=timeout,
-                max_retries=max_retries,
-                extra_headers=extra_headers,
-            ),
+            options,
         )

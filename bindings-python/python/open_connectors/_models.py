@@ -68,7 +68,7 @@ class Instance(_base.Model):
     @property
     def element(self) -> Optional[Dict[str, Any]]:
         """The element (connector) the instance belongs to, as sent."""
-        return cast("Optional[Dict[str, Any]]", self._fields["element"])
+        return cast("Optional[Dict[str, Any]]", self._raw_field("element", None))
 
     @property
     def element_key(self) -> Optional[str]:
@@ -88,7 +88,7 @@ class Instance(_base.Model):
     @property
     def provision_interactions(self) -> List[Any]:
         """Provisioning interactions (usually empty)."""
-        return cast("List[Any]", self._fields["provision_interactions"])
+        return cast("List[Any]", self._raw_field("provisionInteractions", []))
 
     @property
     def valid(self) -> Optional[bool]:
@@ -116,7 +116,7 @@ class Instance(_base.Model):
         The configuration as the platform echoes it (secrets come back masked as
         ``********``).
         """
-        return cast("Dict[str, Any]", self._fields["configuration"])
+        return cast("Dict[str, Any]", self._raw_field("configuration", {}))
 
     @property
     def events_enabled(self) -> Optional[bool]:
@@ -141,9 +141,9 @@ class Instance(_base.Model):
     @property
     def user(self) -> Optional[Dict[str, Any]]:
         """The user who owns the instance, as sent."""
-        return cast("Optional[Dict[str, Any]]", self._fields["user"])
+        return cast("Optional[Dict[str, Any]]", self._raw_field("user", None))
 
     @property
     def provider_data(self) -> Optional[Dict[str, Any]]:
         """Provider data echoed by the platform, when present."""
-        return cast("Optional[Dict[str, Any]]", self._fields["provider_data"])
+        return cast("Optional[Dict[str, Any]]", self._raw_field("providerData", None))

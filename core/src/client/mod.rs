@@ -315,7 +315,7 @@ impl Client {
 
     fn instance_wire(op: &Operation, instance_id: u64) -> Result<Wire> {
         let id = ops::check_id("instance_id", &Value::from(instance_id))?;
-        (op.build)(&Args::default().with("instance_id", id))
+        (op.build)(Args::default().with("instance_id", id))
     }
 
     /// Gets an instance by id (`GET /instances/{id}`). Safe to retry. An id must be a

@@ -241,7 +241,7 @@ pub(crate) fn settings_map<'a>(
     };
     let mut out = Vec::with_capacity(map.len());
     for (key, value) in map {
-        let Some(s) = table.iter().find(|s| lang.spell(s.name) == *key) else {
+        let Some(s) = table.iter().find(|s| lang.is_spelling(s.name, key)) else {
             let expected: Vec<String> = table.iter().map(|s| lang.spell(s.name)).collect();
             return Err(Error::invalid(
                 key.clone(),

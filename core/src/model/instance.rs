@@ -165,6 +165,15 @@ impl Instance {
         }
     }
 
+    /// The JSON object as received, as UTF-8 bytes: the body itself when the instance
+    /// was decoded from one.
+    pub fn json_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.body {
+            Some(b) => std::borrow::Cow::Borrowed(&b[..]),
+            None => std::borrow::Cow::Owned(self.to_json_string().into_bytes()),
+        }
+    }
+
     /// The JSON object as received, as text: the body itself when the instance was
     /// decoded from one (the cheapest way to hand it to another language's JSON parser).
     pub fn to_json_string(&self) -> String {
@@ -189,67 +198,45 @@ impl Instance {
         self.element.as_ref().and_then(|e| e.key.as_deref())
     }
 
-    /// The typed fields of [`INSTANCE_MODEL`], normalized (ids as integers, tags as
-    /// names, dates as epoch milliseconds), named as `lang` spells them: what the
-    /// Python and Node model classes read their properties from.
+    /// Visits the typed fields of [`INSTANCE_MODEL`] that need decoding (ids as
+    /// integers, tags as names, dates as epoch milliseconds, booleans sent as text), by
+    /// table name, without allocating: the bindings build their language's values
+    /// straight from these. Object and list fields are exactly the JSON as received, so
+    /// the bindings read those from it ([`Field::from_raw`](crate::model::Field::from_raw)).
+    pub fn for_each_field(&self, mut f: impl FnMut(&'static str, FieldValue<'_>)) {
+        use FieldValue::{Bool, Int, Null, Text, Texts};
+        let int = |v: Option<i64>| v.map_or(Null, Int);
+        let boolean = |v: Option<bool>| v.map_or(Null, Bool);
+        f("id", Int(self.id));
+        f("name", Text(&self.name));
+        f("token", Text(self.token.expose()));
+        f(
+            "created_date",
+            int(self.created_date.as_ref().and_then(Timestamp::epoch_millis)),
+        );
+        f("element_key", self.element_key().map_or(Null, Text));
+        f("element_id", int(self.element_id));
+        f("tags", Texts(&self.tags));
+        f("valid", boolean(self.valid));
+        f("disabled", boolean(self.disabled));
+        f("max_cache_size", int(self.max_cache_size));
+        f("cache_time_to_live", int(self.cache_time_to_live));
+        f("events_enabled", boolean(self.events_enabled));
+        f("trace_logging_enabled", boolean(self.trace_logging_enabled));
+        f("caching_enabled", boolean(self.caching_enabled));
+        f(
+            "external_authentication",
+            self.external_authentication.as_deref().map_or(Null, Text),
+        );
+    }
+
+    /// [`Instance::for_each_field`] as a JSON object, named as `lang` spells them.
     pub fn fields_json(&self, lang: Lang) -> Value {
-        let raw = self.raw();
-        let raw_object = |key: &str| match raw.get(key) {
-            Some(v @ Value::Object(_)) => v.clone(),
-            _ => Value::Null,
-        };
-        let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
-        let pairs: [(&str, Value); 20] = [
-            ("id", Value::from(self.id)),
-            ("name", Value::from(self.name.as_str())),
-            ("token", Value::from(self.token.expose())),
-            (
-                "created_date",
-                opt(self
-                    .created_date
-                    .as_ref()
-                    .and_then(Timestamp::epoch_millis)
-                    .map(Value::from)),
-            ),
-            ("element", raw_object("element")),
-            ("element_key", opt(self.element_key().map(Value::from))),
-            ("element_id", opt(self.element_id.map(Value::from))),
-            (
-                "tags",
-                Value::Array(self.tags.iter().map(|t| Value::from(t.name())).collect()),
-            ),
-            (
-                "provision_interactions",
-                Value::Array(self.provision_interactions.clone()),
-            ),
-            ("valid", opt(self.valid.map(Value::from))),
-            ("disabled", opt(self.disabled.map(Value::from))),
-            ("max_cache_size", opt(self.max_cache_size.map(Value::from))),
-            (
-                "cache_time_to_live",
-                opt(self.cache_time_to_live.map(Value::from)),
-            ),
-            ("configuration", Value::Object(self.configuration.clone())),
-            ("events_enabled", opt(self.events_enabled.map(Value::from))),
-            (
-                "trace_logging_enabled",
-                opt(self.trace_logging_enabled.map(Value::from)),
-            ),
-            (
-                "caching_enabled",
-                opt(self.caching_enabled.map(Value::from)),
-            ),
-            (
-                "external_authentication",
-                opt(self.external_authentication.clone().map(Value::from)),
-            ),
-            ("user", raw_object("user")),
-            (
-                "provider_data",
-                opt(self.provider_data.clone().map(Value::Object)),
-            ),
-        ];
-        Value::Object(pairs.into_iter().map(|(k, v)| (lang.spell(k), v)).collect())
+        let mut map = serde_json::Map::new();
+        self.for_each_field(|name, v| {
+            map.insert(lang.spell(name), v.to_json());
+        });
+        Value::Object(map)
     }
 }
 
@@ -289,6 +276,36 @@ impl fmt::Debug for Instance {
                 &self.provider_data.as_ref().map(RedactedMap),
             )
             .finish_non_exhaustive()
+    }
+}
+
+/// The value of a typed model field, borrowed from the model.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldValue<'a> {
+    /// Absent.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// Text.
+    Text(&'a str),
+    /// A list of tags, as their names.
+    Texts(&'a [Tag]),
+}
+
+impl FieldValue<'_> {
+    /// The value as JSON.
+    pub fn to_json(self) -> Value {
+        match self {
+            FieldValue::Null => Value::Null,
+            FieldValue::Int(i) => Value::from(i),
+            FieldValue::Bool(b) => Value::from(b),
+            FieldValue::Text(s) => Value::from(s),
+            FieldValue::Texts(tags) => {
+                Value::Array(tags.iter().map(|t| Value::from(t.name())).collect())
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 mod instance;
 mod time;
 
-pub use instance::{ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Tag};
+pub use instance::{ElementSummary, FieldValue, INSTANCE_FIELDS, Instance, InstanceUser, Tag};
 pub use time::Timestamp;
 
 use serde_json::Value;
@@ -63,6 +63,14 @@ pub struct Model {
     pub fields: &'static [Field],
     /// The fields shown by `repr()` / `inspect`, in order.
     pub repr: &'static [&'static str],
+}
+
+impl Field {
+    /// Whether the bindings read this field straight from the JSON as received (objects
+    /// and lists are passed through as sent) rather than from the core's decoded fields.
+    pub const fn from_raw(&self) -> bool {
+        matches!(self.ty, FieldType::Object | FieldType::List)
+    }
 }
 
 impl Model {
@@ -278,12 +286,20 @@ impl Output {
         }
     }
 
-    /// The whole JSON as received, as text (the body itself when decoded from one);
-    /// `None` for nothing.
-    pub fn raw_text(&self) -> Option<String> {
+    /// The whole JSON as received, as UTF-8 bytes, borrowed where possible; `None` for
+    /// nothing.
+    pub fn json_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
         match self {
-            Output::Instance(i) => Some(i.to_json_string()),
+            Output::Instance(i) => Some(i.json_bytes()),
             Output::Nothing => None,
+        }
+    }
+
+    /// Visits the model's typed fields by table name (nothing for nothing).
+    pub fn for_each_field(&self, f: impl FnMut(&'static str, FieldValue<'_>)) {
+        match self {
+            Output::Instance(i) => i.for_each_field(f),
+            Output::Nothing => {}
         }
     }
 
@@ -341,7 +357,12 @@ mod tests {
                          "brandNew": 1});
         let out = INSTANCE_MODEL.decode("data", raw.clone()).unwrap();
         let f = out.fields(Lang::Python);
-        let names: Vec<&str> = INSTANCE_MODEL.fields.iter().map(|f| f.name).collect();
+        let names: Vec<&str> = INSTANCE_MODEL
+            .fields
+            .iter()
+            .filter(|f| !f.from_raw())
+            .map(|f| f.name)
+            .collect();
         let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(names, keys);
         assert_eq!(f["id"], 7);
@@ -355,8 +376,8 @@ mod tests {
         assert_eq!(text["raw"], raw);
         assert_eq!(text["fields"]["createdDate"], 1000);
         assert_eq!(Output::Nothing.to_binding_json(Lang::Node), "null");
-        assert_eq!(Output::Nothing.raw_text(), None);
-        let again: Value = serde_json::from_str(&out.raw_text().unwrap()).unwrap();
+        assert!(Output::Nothing.json_bytes().is_none());
+        let again: Value = serde_json::from_slice(&out.json_bytes().unwrap()).unwrap();
         assert_eq!(again, raw);
         let e = INSTANCE_MODEL.decode("data", json!({"id": 1})).unwrap_err();
         assert_eq!(e.field(), Some("data"));

@@ -441,9 +441,9 @@ impl fmt::Debug for OAuth2<'_> {
 
 impl CreateInstance {
     /// A create from the checked arguments of [`CREATE_INSTANCE`].
-    pub fn from_args(args: &Args) -> Result<CreateInstance> {
-        let element = match args.get("element") {
-            Some(Value::String(key)) => ElementRef::Key(key.clone()),
+    pub fn from_args(mut args: Args) -> Result<CreateInstance> {
+        let element = match args.take("element") {
+            Some(Value::String(key)) => ElementRef::Key(key),
             Some(v) => ElementRef::Id(
                 v.as_u64()
                     .ok_or_else(|| Error::invalid("element", "is required"))?,
@@ -451,28 +451,33 @@ impl CreateInstance {
             None => return Err(Error::invalid("element", "is required")),
         };
         let mut req = CreateInstance::new(element);
-        if let Some(name) = args.text("name") {
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        if let Some(name) = text(args.take("name")) {
             req = req.name(name);
         }
-        if let Some(Value::Array(tags)) = args.get("tags") {
-            req = req.tags(tags.iter().filter_map(Value::as_str));
+        if let Some(Value::Array(tags)) = args.take("tags") {
+            req = req.tags(tags.into_iter().filter_map(|t| match t {
+                Value::String(s) => Some(s),
+                _ => None,
+            }));
         }
-        if let Some(v) = args.get("configuration") {
-            req = req.configuration(v.clone());
+        if let Some(v) = args.take("configuration") {
+            req = req.configuration(v);
         }
-        if let Some(v) = args.get("provider_data") {
-            req = req.provider_data(v.clone());
+        if let Some(v) = args.take("provider_data") {
+            req = req.provider_data(v);
         }
-        if let Some(v) = args.text("external_authentication") {
+        if let Some(v) = text(args.take("external_authentication")) {
             req = req.external_authentication(v);
         }
-        if let Some(v) = args.text("endpoint") {
+        if let Some(v) = text(args.take("endpoint")) {
             req = req.endpoint(v.parse()?);
         }
-        if let Some(Value::Object(extra)) = args.get("extra") {
-            req = extra
-                .iter()
-                .fold(req, |r, (k, v)| r.field(k.clone(), v.clone()));
+        if let Some(Value::Object(extra)) = args.take("extra") {
+            req = extra.into_iter().fold(req, |r, (k, v)| r.field(k, v));
         }
         Ok(req)
     }
@@ -489,7 +494,7 @@ impl CreateInstance {
 }
 
 /// `/instances/{id}` of the checked `instance_id`.
-fn instance_path(args: &Args) -> Result<Wire> {
+fn instance_path(args: Args) -> Result<Wire> {
     Ok(Wire::path(format!(
         "/instances/{}",
         args.id("instance_id")?

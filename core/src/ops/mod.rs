@@ -187,7 +187,7 @@ pub struct Operation {
     /// always a request the SDK really sends).
     pub example: &'static str,
     /// Builds the request from checked arguments.
-    pub(crate) build: fn(&Args) -> Result<Wire>,
+    pub(crate) build: fn(Args) -> Result<Wire>,
 }
 
 impl fmt::Debug for Operation {
@@ -211,7 +211,8 @@ pub const OPERATIONS: &[Operation] = &[
 pub fn operation(name: &str) -> Option<&'static Operation> {
     OPERATIONS
         .iter()
-        .find(|o| o.name == name || Lang::Node.spell(o.name) == name)
+        .find(|o| o.name == name)
+        .or_else(|| OPERATIONS.iter().find(|o| Lang::Node.spell(o.name) == name))
 }
 
 /// The operation by name, or `invalid_input` naming the known ones.
@@ -294,6 +295,11 @@ impl Args {
     /// The value of a parameter, if given.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values.get(name)
+    }
+
+    /// Takes a parameter's value out (the builders move values instead of cloning).
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        self.values.remove(name)
     }
 
     /// A text parameter (checked to be text by [`parse_args`]).
@@ -392,7 +398,7 @@ pub fn parse_args(op: &Operation, lang: Lang, args: Value) -> Result<Args> {
     };
     let mut values = Map::new();
     for (key, value) in map {
-        let Some(param) = op.params.iter().find(|p| lang.spell(p.name) == key) else {
+        let Some(param) = op.params.iter().find(|p| lang.is_spelling(p.name, &key)) else {
             let expected: Vec<String> = op.params.iter().map(|p| lang.spell(p.name)).collect();
             return Err(Error::InvalidInput {
                 field: key.clone(),
@@ -422,7 +428,7 @@ pub fn parse_args(op: &Operation, lang: Lang, args: Value) -> Result<Args> {
 /// Builds the request of `op` from JSON arguments in `lang`'s spelling.
 pub fn build_wire(op: &Operation, lang: Lang, args: Value) -> Result<Wire> {
     let args = parse_args(op, lang, args)?;
-    (op.build)(&args).map_err(|e| e.spelled(lang))
+    (op.build)(args).map_err(|e| e.spelled(lang))
 }
 
 #[cfg(test)]
