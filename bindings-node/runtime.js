@@ -81,31 +81,30 @@ function typedFields(fields, dateFields) {
  * returns the JSON exactly as received.
  */
 class Model {
-  #raw
+  #rawText
 
   constructor(json, fromNative) {
     const Class = new.target
-    let answer = fromNative
-    if (fromNative === undefined || typeof fromNative !== 'object' || fromNative[FROM_NATIVE] !== true) {
+    let texts = fromNative?.[FROM_NATIVE] === true ? fromNative.texts : undefined
+    if (texts === undefined) {
       if (json === null || typeof json !== 'object' || Array.isArray(json)) {
         throw new TypeError(`a ${Class.name} is built from the JSON object the platform sent`)
       }
       const given = toJsonText(json, 'json', Class.CLASSES)
-      let text
       try {
-        text = native.decodeModel(Class.MODEL, given)
+        texts = native.decodeModel(Class.MODEL, given)
       } catch (e) {
         throw mapError(e, Class.CLASSES)
       }
-      answer = { text }
     }
-    // Two parses of the JSON text are far cheaper than a structured clone: one object
-    // is kept for toJSON(), the other becomes the own properties the caller may change.
-    const kept = JSON.parse(answer.text)
-    const own = JSON.parse(answer.text)
-    this.#raw = kept.raw
-    Object.assign(own.raw, typedFields(own.fields, Class.DATE_FIELDS))
-    for (const [key, value] of Object.entries(own.raw)) {
+    // texts: [model name, the JSON as received, the typed fields]. The received text is
+    // kept for toJSON() (parsed afresh there: cheaper than a structured clone); one
+    // parse of it becomes the own properties the caller may change.
+    const [, rawText, fieldsText] = texts
+    this.#rawText = rawText
+    const own = JSON.parse(rawText)
+    Object.assign(own, typedFields(JSON.parse(fieldsText), Class.DATE_FIELDS))
+    for (const [key, value] of Object.entries(own)) {
       // defineProperty, not assignment: a key such as `__proto__` stays a plain field.
       Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
     }
@@ -118,7 +117,7 @@ class Model {
 
   /** The whole JSON object as received (a copy), unknown fields included. */
   toJSON() {
-    return structuredClone(this.#raw)
+    return JSON.parse(this.#rawText)
   }
 
   [INSPECT](depth, options, inspectFn = inspect) {
@@ -135,14 +134,12 @@ class Model {
   }
 }
 
-/** Wraps a native answer (JSON text) in its model class, or `undefined` for nothing. */
-function fromAnswer(text, models) {
-  if (text === 'null') return undefined
-  // `{"model":"<Name>",...`: the model's name is the first field.
-  const name = /^\{"model":"([A-Za-z]+)"/.exec(text)?.[1]
-  const Class = models[name]
-  if (Class === undefined) return JSON.parse(text)
-  return new Class(undefined, { [FROM_NATIVE]: true, text })
+/** Wraps a native answer in its model class, or `undefined` for nothing. */
+function fromAnswer(texts, models) {
+  if (texts.length === 0) return undefined
+  const Class = models[texts[0]]
+  if (Class === undefined) throw new TypeError(`no model class ${texts[0]}`)
+  return new Class(undefined, { [FROM_NATIVE]: true, texts })
 }
 
 /** The function the native layer calls with each log event (JSON text). */
@@ -198,13 +195,13 @@ class ClientBase {
     const classes = this.#classes
     const argsText = toJsonText(args, 'options', classes)
     const optionsText = toJsonText(requestOptions ?? null, 'requestOptions', classes)
-    let text
+    let texts
     try {
-      text = await this.#native.call(name, argsText, optionsText)
+      texts = await this.#native.call(name, argsText, optionsText)
     } catch (e) {
       throw mapError(e, classes)
     }
-    return fromAnswer(text, this.#models)
+    return fromAnswer(texts, this.#models)
   }
 
   /** The base URL in use, e.g. `https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2`. */

@@ -101,10 +101,15 @@ impl NativeClient {
     }
 
     /// Sends operation `name` (its table name) with `args` and per-call `options`
-    /// (JSON text, Node names); resolves to the result as JSON text: `null`, or
-    /// `{"model", "raw", "fields"}`.
+    /// (JSON text, Node names); resolves to `[]` for nothing, or
+    /// `[model name, the JSON as received, the typed fields as JSON]`.
     #[napi(catch_unwind)]
-    pub async fn call(&self, name: String, args: String, options: String) -> napi::Result<String> {
+    pub async fn call(
+        &self,
+        name: String,
+        args: String,
+        options: String,
+    ) -> napi::Result<Vec<String>> {
         let args = parse(&args, "options")?;
         let options = CallOptions::from_json(Lang::Node, &parse(&options, "requestOptions")?)
             .map_err(to_napi)?;
@@ -114,7 +119,10 @@ impl NativeClient {
             None => call.await,
         }
         .map_err(to_napi)?;
-        Ok(out.to_binding_json(Lang::Node))
+        Ok(out
+            .to_binding_texts(Lang::Node)
+            .map(Vec::from)
+            .unwrap_or_default())
     }
 
     /// The base URL in use.
@@ -143,14 +151,17 @@ impl NativeClient {
 }
 
 /// Decodes and checks JSON text as model `name` (the core's decoder, for
-/// `Instance.fromJSON`): the same `{"model", "raw", "fields"}` text as a call.
+/// `Instance.fromJSON`): the same texts as a call's answer.
 #[napi(js_name = "decodeModel", catch_unwind)]
-pub fn decode_model(name: String, json: String) -> napi::Result<String> {
+pub fn decode_model(name: String, json: String) -> napi::Result<Vec<String>> {
     let model = Model::named(&name)
         .ok_or_else(|| to_napi(Error::invalid("name", format!("no model {name:?}"))))?;
     let raw = parse(&json, "json")?;
     let out = model.decode("json", raw).map_err(to_napi)?;
-    Ok(out.to_binding_json(Lang::Node))
+    Ok(out
+        .to_binding_texts(Lang::Node)
+        .map(Vec::from)
+        .unwrap_or_default())
 }
 
 /// A copy of a JSON value with every secret-looking value replaced by `[REDACTED]`,

@@ -203,7 +203,7 @@ impl Instance {
     /// table name, without allocating: the bindings build their language's values
     /// straight from these. Object and list fields are exactly the JSON as received, so
     /// the bindings read those from it ([`Field::from_raw`](crate::model::Field::from_raw)).
-    pub fn for_each_field(&self, mut f: impl FnMut(&'static str, FieldValue<'_>)) {
+    pub fn for_each_field<'a>(&'a self, mut f: impl FnMut(&'static str, FieldValue<'a>)) {
         use FieldValue::{Bool, Int, Null, Text, Texts};
         let int = |v: Option<i64>| v.map_or(Null, Int);
         let boolean = |v: Option<bool>| v.map_or(Null, Bool);

@@ -296,7 +296,7 @@ impl Output {
     }
 
     /// Visits the model's typed fields by table name (nothing for nothing).
-    pub fn for_each_field(&self, f: impl FnMut(&'static str, FieldValue<'_>)) {
+    pub fn for_each_field<'a>(&'a self, f: impl FnMut(&'static str, FieldValue<'a>)) {
         match self {
             Output::Instance(i) => i.for_each_field(f),
             Output::Nothing => {}
@@ -311,18 +311,42 @@ impl Output {
         }
     }
 
-    /// The result as one JSON text for a binding: `null`, or
-    /// `{"model":"Instance","raw":<the JSON as received>,"fields":<typed fields>}`.
-    /// The received body is copied in as text, not re-serialized.
-    pub fn to_binding_json(&self, lang: Lang) -> String {
-        match self {
-            Output::Instance(i) => format!(
-                "{{\"model\":\"Instance\",\"raw\":{},\"fields\":{}}}",
-                i.to_json_string(),
-                i.fields_json(lang)
-            ),
-            Output::Nothing => "null".to_owned(),
-        }
+    /// The result for a binding that takes JSON text (Node): `None` for nothing, else
+    /// the model's name, the JSON as received (the body itself, not re-serialized) and
+    /// the typed fields as a JSON object named as `lang` spells them, written straight
+    /// from the model (no intermediate JSON values).
+    pub fn to_binding_texts(&self, lang: Lang) -> Option<[String; 3]> {
+        let model = self.model()?;
+        let raw = String::from_utf8_lossy(&self.json_bytes()?).into_owned();
+        let mut out: Vec<u8> = Vec::with_capacity(512);
+        out.push(b'{');
+        let mut first = true;
+        self.for_each_field(|name, value| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'"');
+            match lang {
+                Lang::Node => out.extend_from_slice(crate::lang::camel_case(name).as_bytes()),
+                Lang::Rust | Lang::Python => out.extend_from_slice(name.as_bytes()),
+            }
+            out.extend_from_slice(b"\":");
+            // Writing JSON into a Vec cannot fail.
+            let _ = match value {
+                FieldValue::Texts(tags) => {
+                    let names: Vec<&str> = tags.iter().map(Tag::name).collect();
+                    serde_json::to_writer(&mut out, &names)
+                }
+                FieldValue::Text(s) => serde_json::to_writer(&mut out, s),
+                FieldValue::Int(i) => serde_json::to_writer(&mut out, &i),
+                FieldValue::Bool(b) => serde_json::to_writer(&mut out, &b),
+                FieldValue::Null => serde_json::to_writer(&mut out, &()),
+            };
+        });
+        out.push(b'}');
+        let fields = String::from_utf8_lossy(&out).into_owned();
+        Some([model.name.to_owned(), raw, fields])
     }
 
     /// The Instance, if that is what it is.
@@ -372,10 +396,14 @@ mod tests {
         assert_eq!(f["valid"], true);
         assert_eq!(out.fields(Lang::Node)["elementKey"], "sfdc");
         assert_eq!(out.raw(), raw);
-        let text: Value = serde_json::from_str(&out.to_binding_json(Lang::Node)).unwrap();
-        assert_eq!(text["raw"], raw);
-        assert_eq!(text["fields"]["createdDate"], 1000);
-        assert_eq!(Output::Nothing.to_binding_json(Lang::Node), "null");
+        let [name, raw_text, fields_text] = out.to_binding_texts(Lang::Node).unwrap();
+        assert_eq!(name, "Instance");
+        assert_eq!(serde_json::from_str::<Value>(&raw_text).unwrap(), raw);
+        let fields: Value = serde_json::from_str(&fields_text).unwrap();
+        assert_eq!(fields, out.fields(Lang::Node));
+        assert_eq!(fields["createdDate"], 1000);
+        assert_eq!(fields["tags"], json!(["a", "b"]));
+        assert!(Output::Nothing.to_binding_texts(Lang::Node).is_none());
         assert!(Output::Nothing.json_bytes().is_none());
         let again: Value = serde_json::from_slice(&out.json_bytes().unwrap()).unwrap();
         assert_eq!(again, raw);
