@@ -66,8 +66,10 @@ $(CONTRACT_READY): tests/requirements-contract.txt $(VENV)/.ready
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r tests/requirements-contract.txt
 	touch $@
 
+# Run from target/contract: schemathesis keeps its cache in ./.schemathesis.
 contract: sandbox $(CONTRACT_READY)
-	tests/with-sandbox.sh bash -c '$(VENV)/bin/st --config-file tests/schemathesis.toml run docs/openapi.yaml \
+	mkdir -p $(CARGO_TARGET_DIR)/contract
+	cd $(CARGO_TARGET_DIR)/contract && $(CURDIR)/tests/with-sandbox.sh bash -c '$(VENV)/bin/st --config-file $(CURDIR)/tests/schemathesis.toml run $(CURDIR)/docs/openapi.yaml \
 	  --url "$$OPEN_CONNECTORS_BASE_URL" \
 	  -H "Authorization: User $$OPEN_CONNECTORS_USER_SECRET, Organization $$OPEN_CONNECTORS_ORGANIZATION_SECRET" \
 	  --max-examples 20 --generation-deterministic --no-shrink'
