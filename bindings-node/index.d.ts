@@ -62,6 +62,16 @@ export interface ClientOptions {
   /** Whether missing settings are read from the OPEN_CONNECTORS_* environment (default true). */
   useEnv?: boolean | null
   /**
+   * The largest answer read, in bytes (default 32 MiB); a larger one fails the call, and reading
+   * stops there.
+   */
+  maxResponseSize?: number | null
+  /**
+   * Whether HTTPS_PROXY/ALL_PROXY/NO_PROXY are honoured (default true); only for https:// base
+   * URLs, never for loopback or plain http://.
+   */
+  envProxy?: boolean | null
+  /**
    * Where the client's log events go (request, retry, give-up; secrets never appear):
    * a console-like object. `OPEN_CONNECTORS_LOG=debug|info|warn` sets the level (default
    * `info`) and, without a logger, logs to `console`.
@@ -254,7 +264,10 @@ export declare class ResponseDecodeError extends OpenConnectorsError {
   readonly status: number
   /** The `elements-request-id` response header. */
   readonly requestId: string | null
-  /** The raw response body, as text. */
+  /**
+   * The response body, as text, with values under secret-looking keys redacted, cut at 8 KiB;
+   * read on purpose only (never in repr, inspect or JSON).
+   */
   readonly body: string
   /** What was wrong with the body. */
   readonly reason: string | null

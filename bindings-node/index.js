@@ -68,7 +68,7 @@ class ResponseDecodeError extends OpenConnectorsError {
     this.status = payload.status ?? 0
     /** The `elements-request-id` response header. */
     this.requestId = payload.requestId ?? null
-    /** The raw response body, as text. */
+    /** The response body, as text, with values under secret-looking keys redacted, cut at 8 KiB; read on purpose only (never in repr, inspect or JSON). */
     this.body = payload.body ?? ''
     /** What was wrong with the body. */
     this.reason = payload.reason ?? null

@@ -14,6 +14,8 @@ const native = require('./native.js')
 const MARKER = '$openConnectors'
 const INSPECT = inspect.custom
 const FROM_NATIVE = Symbol('fromNative')
+/** Names an own property of a model must not take. */
+const MODEL_METHODS = new Set(['toJSON', 'toString', 'valueOf', 'constructor', 'toLocaleString', 'hasOwnProperty'])
 
 /** JSON text of what the caller gave, refusing what JSON cannot carry. */
 function toJsonText(value, field, classes) {
@@ -25,6 +27,12 @@ function toJsonText(value, field, classes) {
       if (this === root) top = key
       if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError(`${v} is not a JSON number`)
       if (typeof v === 'bigint') throw new TypeError('a BigInt is not a JSON number')
+      // JSON.stringify would drop these silently (or send a Map as {}): refuse them.
+      if (typeof v === 'function') throw new TypeError('a function is not JSON')
+      if (typeof v === 'symbol') throw new TypeError('a symbol is not JSON')
+      if (v instanceof Map || v instanceof Set) {
+        throw new TypeError(`a ${v.constructor.name} is not JSON; use a plain object or an array`)
+      }
       return v
     })
   } catch (e) {
@@ -105,6 +113,9 @@ class Model {
     const own = JSON.parse(rawText)
     Object.assign(own, typedFields(JSON.parse(fieldsText), Class.DATE_FIELDS))
     for (const [key, value] of Object.entries(own)) {
+      // A field named like one of the model's methods (`toJSON`, `toString`...) stays
+      // in toJSON() only: as an own property it would hide the method.
+      if (MODEL_METHODS.has(key)) continue
       // defineProperty, not assignment: a key such as `__proto__` stays a plain field.
       Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
     }

@@ -17,7 +17,7 @@ const CASES_DIR = process.env.OC_CASES_DIR || fileURLToPath(new URL('../../tests
 
 const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'operation', 'args', 'options', 'expect']
 const OPTION_KEYS = ['timeout_ms', 'max_retries', 'extra_headers']
-const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries']
+const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries', 'max_response_size']
 const EXPECT_KEYS = ['requests', 'result', 'error']
 const REQUEST_KEYS = ['method', 'path', 'headers', 'body']
 const SETUP_KEYS = ['operation', 'args']
@@ -284,6 +284,7 @@ function buildClient(settings, sandbox) {
   }
   if (settings.timeout_ms !== undefined) options.timeout = settings.timeout_ms
   if (settings.max_retries !== undefined) options.maxRetries = settings.max_retries
+  if (settings.max_response_size !== undefined) options.maxResponseSize = settings.max_response_size
   return new oc.Client(options)
 }
 

@@ -185,6 +185,10 @@ describe('error classes', () => {
       [{ element: 'x', name: Number.NaN }, 'name'],
       [{ element: 'x', extra: { n: 10n } }, 'extra'],
       [{ element: 'x', provider_data: { code: 'c' } }, 'provider_data'],
+      [{ element: 'x', configuration: new Map([['username', 'u']]) }, 'configuration'],
+      [{ element: 'x', configuration: { username: () => 'u' } }, 'configuration'],
+      [{ element: 'x', tags: new Set(['a']) }, 'tags'],
+      [{ element: 'x', name: Symbol('n') }, 'name'],
       [{ element: 'x', providerData: [] }, 'providerData'],
       [undefined, 'options'],
       ['insightly', 'options'],
@@ -376,6 +380,22 @@ describe('client behaviour', () => {
     assert.equal(fromJson.createdDate.getTime(), inst.createdDate.getTime())
     const bad = thrown(() => oc.Instance.fromJSON({ id: 1 }))
     assert.ok(bad instanceof oc.InvalidInputError && bad.field === 'json', String(bad))
+
+    // A field named like a method stays in toJSON() and never hides the method.
+    await sandbox.fault({ method: 'POST', path: INSTANCES, status: 200, body: { id: 8, name: 'n', token: 'tok-en-5678', toJSON: 'x', toString: 'y' } })
+    const shadow = await c.createInstance(BASIC)
+    assert.equal(String(shadow), '[Instance 8]')
+    assert.equal(shadow.toJSON().toString, 'y')
+    assert.ok(!inspect(shadow).includes('tok-en-5678'))
+
+    // An undecodable 2xx keeps its body out of inspect and JSON (it may hold a token).
+    await sandbox.fault({ method: 'POST', path: INSTANCES, status: 200, body: { id: 'x', name: 'n', token: 'tok-SECRET-0123456789' } })
+    const dec = await rejection(c.createInstance(BASIC))
+    assert.ok(dec instanceof oc.ResponseDecodeError)
+    for (const text of [String(dec), inspect(dec), JSON.stringify(dec), inspect(dec, { showHidden: false, depth: Infinity })]) {
+      assert.ok(!text.includes('tok-SECRET-0123456789'), text)
+    }
+    assert.ok(typeof dec.body === 'string' && dec.body.includes('[REDACTED]'), dec.body)
 
     // Unknown fields are kept as properties.
     await sandbox.fault({ method: 'POST', path: INSTANCES, status: 200, body: { id: 9, name: 'n', token: 'tok-en-1234', brandNew: { x: [1] } } })

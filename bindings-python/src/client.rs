@@ -62,7 +62,71 @@ fn prepare(
     Ok((args, options))
 }
 
+/// Runs `f`; a Rust panic inside becomes an `InternalError`, never a
+/// `PanicException` (which `except Exception` would miss).
+pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => Err(crate::errors::internal(
+            py,
+            format!(
+                "a call panicked: {}",
+                crate::runtime::panic_message(payload.as_ref())
+            ),
+        )),
+    }
+}
+
 impl NativeClient {
+    fn call_inner<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        args: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+        let client = self.client().map_err(|e| to_pyerr(py, &e))?;
+        log::refresh(py);
+        let result = runtime::wait(py, async move {
+            client.call_with(Lang::Python, &name, args, &options).await
+        })?;
+        match result {
+            Ok(out) => output_to_py(py, out),
+            Err(e) => Err(to_pyerr(py, &e)),
+        }
+    }
+
+    fn call_async_inner<'py>(
+        &self,
+        py: Python<'py>,
+        name: String,
+        args: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let event_loop = runtime::running_loop(py, "AsyncClient")?;
+        let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+        let client = self.client().map_err(|e| to_pyerr(py, &e))?;
+        log::refresh(py);
+        let task = async move {
+            Outcome::Done(Box::new(
+                client.call_with(Lang::Python, &name, args, &options).await,
+            ))
+        };
+        match completion::spawn(py, &event_loop, task)? {
+            Ok(fut) => Ok(fut),
+            // A loop that cannot watch file descriptors: pyo3-async-runtimes' hand-off.
+            Err(task) => {
+                let locals = TaskLocals::new(event_loop).copy_context(py)?;
+                pyo3_async_runtimes::generic::future_into_py_with_locals::<
+                    runtime::ForkAwareTokio,
+                    _,
+                    _,
+                >(py, locals, async move { Ok(task.await) })
+            }
+        }
+    }
+
     /// The core client of this process. The lock is taken only attached to Python and
     /// no Python code runs while it is held (so the GIL is never given up with it held,
     /// and `os.fork()` cannot copy it locked).
@@ -118,16 +182,7 @@ impl NativeClient {
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
-        let client = self.client().map_err(|e| to_pyerr(py, &e))?;
-        log::refresh(py);
-        let result = runtime::wait(py, async move {
-            client.call_with(Lang::Python, &name, args, &options).await
-        })?;
-        match result {
-            Ok(out) => output_to_py(py, out),
-            Err(e) => Err(to_pyerr(py, &e)),
-        }
+        guard(py, || self.call_inner(py, name, args, options))
     }
 
     /// [`call`](Self::call) for asyncio: returns a future of the running loop. Raises
@@ -140,29 +195,8 @@ impl NativeClient {
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let event_loop = runtime::running_loop(py, "AsyncClient")?;
-        let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
-        let client = self.client().map_err(|e| to_pyerr(py, &e))?;
-        log::refresh(py);
-        let task = async move {
-            Outcome::Done(Box::new(
-                client.call_with(Lang::Python, &name, args, &options).await,
-            ))
-        };
-        match completion::spawn(py, &event_loop, task)? {
-            Ok(fut) => Ok(fut),
-            // A loop that cannot watch file descriptors: pyo3-async-runtimes' hand-off.
-            Err(task) => {
-                let locals = TaskLocals::new(event_loop).copy_context(py)?;
-                pyo3_async_runtimes::generic::future_into_py_with_locals::<
-                    runtime::ForkAwareTokio,
-                    _,
-                    _,
-                >(py, locals, async move { Ok(task.await) })
-            }
-        }
+        guard(py, || self.call_async_inner(py, name, args, options))
     }
-
     /// Closes the client: later calls raise ClientClosedError. Calls in flight finish.
     fn close(&self) {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());

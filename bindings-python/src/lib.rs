@@ -48,13 +48,39 @@ fn decode_model<'py>(
     convert::output_to_py(py, out)
 }
 
+/// Test hook: panics inside a guarded call, to prove a panic is an `InternalError`.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    client::guard(py, || panic!("deliberate panic for tests (sync)"))
+}
+
+/// Test hook: a task that panics on the runtime, completing an asyncio future.
+#[pyfunction]
+fn _panic_in_task_for_tests(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let event_loop = runtime::running_loop(py, "_panic_in_task_for_tests")?;
+    let task = async {
+        if std::hint::black_box(true) {
+            panic!("deliberate panic for tests (async)");
+        }
+        completion::Outcome::Lost { panicked: false }
+    };
+    match completion::spawn(py, &event_loop, task)? {
+        Ok(fut) => Ok(fut),
+        Err(_) => Err(errors::internal(py, "no add_reader on this loop")),
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
     m.add_class::<convert::NativeModel>()?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_model, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_in_task_for_tests, m)?)?;
     m.add("__version__", open_connectors::VERSION)?;
     log::install();
+    let stop = wrap_pyfunction!(log::_interpreter_exiting, m)?;
+    m.py().import("atexit")?.call_method1("register", (stop,))?;
     Ok(())
 }

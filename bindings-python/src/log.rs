@@ -7,7 +7,9 @@
 //! wants takes the GIL. The core never puts a secret in an event's fields.
 
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Mutex, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -24,6 +26,18 @@ static MIN_LEVEL: AtomicI64 = AtomicI64::new(i64::MAX);
 
 static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// Set by an `atexit` hook (`_interpreter_exiting`): once the interpreter is shutting
+/// down, no thread of ours attaches to Python again. Attaching during finalization
+/// aborts the process (a daemon thread that re-takes the GIL then is ended with
+/// `pthread_exit`, whose forced unwind cannot cross Rust's panic guards).
+pub static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+
+/// The `atexit` hook.
+#[pyfunction]
+pub fn _interpreter_exiting() {
+    SHUTTING_DOWN.store(true, Ordering::SeqCst);
+}
+
 fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     LOGGER
         .get_or_try_init(py, || {
@@ -35,8 +49,10 @@ fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|l| l.bind(py))
 }
 
-/// Re-reads the logger's effective level. Called at the start of each client call.
+/// Re-reads the logger's effective level (and emits waiting records). Called at the
+/// start of each client call.
 pub fn refresh(py: Python<'_>) {
+    flush(py);
     let level = logger(py)
         .and_then(|l| l.call_method0(pyo3::intern!(py, "getEffectiveLevel")))
         .and_then(|l| l.extract::<i64>())
@@ -96,7 +112,9 @@ impl Subscriber for PyLogging {
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        ours(meta) && py_level(meta.level()) >= MIN_LEVEL.load(Ordering::Relaxed)
+        ours(meta)
+            && py_level(meta.level()) >= MIN_LEVEL.load(Ordering::Relaxed)
+            && !SHUTTING_DOWN.load(Ordering::Relaxed)
     }
 
     fn new_span(&self, _span: &Attributes<'_>) -> Id {
@@ -112,21 +130,56 @@ impl Subscriber for PyLogging {
         let mut line = Line::default();
         event.record(&mut line);
         let text = format!("{}{}", line.message, line.fields);
-        Python::attach(|py| {
-            let Ok(logger) = logger(py) else { return };
-            let wanted = logger
-                .call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))
-                .and_then(|b| b.is_truthy())
-                .unwrap_or(false);
-            if wanted && let Err(e) = logger.call_method1(pyo3::intern!(py, "log"), (level, text)) {
-                e.write_unraisable(py, None);
-            }
-        });
+        // Never attach to Python from here (a runtime thread): the record waits for a
+        // thread that holds the GIL anyway (the caller's, or the event loop's) to emit it.
+        // A full queue drops the record rather than block a runtime thread.
+        let _ = pending().0.try_send((level, text));
     }
 
     fn enter(&self, _span: &Id) {}
 
     fn exit(&self, _span: &Id) {}
+}
+
+type LogRecord = (i64, String);
+
+/// Records waiting to be emitted by a thread attached to Python: a bounded channel,
+/// lock-free for the runtime threads that send; its receiver is taken only by threads
+/// attached to Python (so `os.fork()` never copies it locked).
+fn pending() -> &'static (SyncSender<LogRecord>, Mutex<Receiver<LogRecord>>) {
+    static PENDING: OnceLock<(SyncSender<LogRecord>, Mutex<Receiver<LogRecord>>)> = OnceLock::new();
+    PENDING.get_or_init(|| {
+        let (tx, rx) = sync_channel(PENDING_LIMIT);
+        (tx, Mutex::new(rx))
+    })
+}
+
+/// The most records kept waiting (newer ones are dropped beyond it).
+const PENDING_LIMIT: usize = 10_000;
+
+/// Emits the waiting records to the `logging` logger. Called by threads attached to
+/// Python: a sync call's thread (while and after it waits) and the event loop's thread
+/// (when it completes async calls), so records come out in order, from Python threads.
+pub fn flush(py: Python<'_>) {
+    let batch: Vec<LogRecord> = pending()
+        .1
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .try_iter()
+        .collect();
+    if batch.is_empty() {
+        return;
+    }
+    let Ok(logger) = logger(py) else { return };
+    for (level, text) in batch {
+        let wanted = logger
+            .call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))
+            .and_then(|b| b.is_truthy())
+            .unwrap_or(false);
+        if wanted && let Err(e) = logger.call_method1(pyo3::intern!(py, "log"), (level, text)) {
+            e.write_unraisable(py, None);
+        }
+    }
 }
 
 /// Installs the forwarding subscriber as this extension's global `tracing` default.

@@ -73,8 +73,18 @@ where
     let mut task = handle.spawn(fut);
     loop {
         let h = handle.clone();
-        let polled =
-            py.detach(|| h.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task).await }));
+        let polled = py.detach(|| {
+            let polled = h.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task).await });
+            // The interpreter is exiting: a daemon thread must not take the GIL again
+            // (CPython would end it with pthread_exit mid-Rust and abort the process).
+            // It waits here for the process to end.
+            while crate::log::SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::park();
+            }
+            polled
+        });
+        // Attached again: emit the call's log records from this (the caller's) thread.
+        crate::log::flush(py);
         match polled {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) if e.is_panic() => {
@@ -102,7 +112,7 @@ where
     }
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -23,7 +23,7 @@ CASES_DIR = Path(os.environ.get("OC_CASES_DIR") or REPO / "tests" / "cases")
 
 CASE_KEYS = {"description", "client", "faults", "setup", "operation", "args", "options", "expect"}
 OPTION_KEYS = {"timeout_ms", "max_retries", "extra_headers"}
-CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries"}
+CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries", "max_response_size"}
 EXPECT_KEYS = {"requests", "result", "error"}
 ERROR_KEYS = {
     "code",
@@ -270,6 +270,8 @@ class Case:
             kwargs["timeout"] = s["timeout_ms"] / 1000.0
         if "max_retries" in s:
             kwargs["max_retries"] = s["max_retries"]
+        if "max_response_size" in s:
+            kwargs["max_response_size"] = s["max_response_size"]
         return kwargs
 
     def secrets(self, instance: Optional[oc.Instance]) -> List[str]:  # noqa: C901

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import pickle
 from typing import Any, Dict, Type
@@ -191,3 +192,43 @@ def test_catching_the_base_catches_everything(sb: Sandbox) -> None:
         except oc.OpenConnectorsError as e:
             caught.append(e.code)
     assert caught == ["not_found", "invalid_input", "invalid_input"]
+
+
+# ---- hostile conditions (issue 9) ---------------------------------------------------
+
+
+def test_a_rust_panic_is_an_internal_error_not_a_panic_exception() -> None:
+    from open_connectors import _native
+
+    with pytest.raises(oc.InternalError) as sync:
+        _native._panic_for_tests()
+    assert sync.value.code == "internal" and isinstance(sync.value, oc.OpenConnectorsError)
+    assert "deliberate panic" in str(sync.value)
+
+    async def run() -> None:
+        await _native._panic_in_task_for_tests()
+
+    with pytest.raises(oc.InternalError) as in_task:
+        asyncio.run(run())
+    assert in_task.value.code == "internal"
+    assert isinstance(in_task.value, Exception)
+
+
+def test_an_undecodable_answer_keeps_its_token_out_of_every_text(sb: Sandbox) -> None:
+    body = {"id": "not-a-number", "name": "n", "token": "tok-SECRET-0123456789"}
+    sb.fault({"method": "POST", "path": "/elements/api-v2/instances", "status": 200, "body": body})
+    with pytest.raises(oc.ResponseDecodeError) as info:
+        client(sb).create_instance("insightly", configuration=BASIC)
+    e = info.value
+    for text in (str(e), repr(e), e.body or "", e.reason or "", repr(pickle.loads(pickle.dumps(e)))):
+        assert "tok-SECRET-0123456789" not in text, text
+    assert e.body is not None and "[REDACTED]" in e.body
+
+
+def test_hostile_base_urls_and_bodies_leak_nothing() -> None:
+    with pytest.raises(oc.InvalidInputError) as bad:
+        oc.Client(base_url="https://user:PASSWORD123@exa mple.com/", user_secret="u", organization_secret="o")
+    assert "PASSWORD123" not in str(bad.value)
+    with pytest.raises(oc.InvalidInputError) as small:
+        oc.Client(base_url="http://127.0.0.1:1", user_secret="u", organization_secret="o", max_response_size=1023)
+    assert small.value.field == "max_response_size"

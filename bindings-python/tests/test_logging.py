@@ -76,3 +76,18 @@ def test_nothing_is_logged_below_the_loggers_level(sb: Sandbox, caplog: pytest.L
     client = oc.Client(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET)
     client.create_instance("insightly", configuration=BASIC)
     assert records(caplog) == []
+
+
+def test_records_of_calls_are_emitted_by_python_threads(sb: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """The core's events never attach to Python from a runtime thread: the calling
+    thread (or the event loop's) emits them, in order, with the GIL it holds anyway."""
+    import threading
+
+    sb.fault({"method": "GET", "path": "/elements/api-v2/instances/987654", "status": 503, "count": 2})
+    caplog.set_level(logging.DEBUG, logger="open_connectors")
+    client = oc.Client(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET, max_retries=2)
+    with pytest.raises(oc.NotFoundError):
+        client.get_instance(987654)
+    records = [r for r in caplog.records if r.name == "open_connectors"]
+    assert [r.getMessage().split(" ")[0] for r in records].count("retrying") == 2
+    assert {r.thread for r in records} == {threading.get_ident()}

@@ -150,7 +150,8 @@ pub(crate) fn secret_arg(field: &str, value: Secret) -> Result<Secret> {
     Ok(value)
 }
 
-fn is_loopback_host(url: &Url) -> bool {
+/// Whether the URL names a loopback host (`127.0.0.0/8`, `::1`, `localhost`).
+pub(crate) fn is_loopback_host(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
@@ -159,6 +160,22 @@ fn is_loopback_host(url: &Url) -> bool {
             d == "localhost" || d.ends_with(".localhost")
         }
         None => false,
+    }
+}
+
+/// The text of a URL with any `user:password@` replaced by `***@`, for messages.
+fn without_userinfo(text: &str) -> String {
+    let Some(scheme_end) = text.find("://") else {
+        return match text.rfind('@') {
+            Some(at) => format!("***@{}", &text[at + 1..]),
+            None => text.to_owned(),
+        };
+    };
+    let rest = &text[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &text[..scheme_end + 3], &rest[at + 1..]),
+        None => text.to_owned(),
     }
 }
 
@@ -173,8 +190,12 @@ pub fn normalize_base_url(input: &str) -> Result<String> {
     if trimmed.is_empty() {
         return Err(Error::invalid(FIELD, "must not be empty"));
     }
-    let url = Url::parse(trimmed)
-        .map_err(|e| Error::invalid(FIELD, format!("{trimmed:?} is not a URL ({e})")))?;
+    let url = Url::parse(trimmed).map_err(|e| {
+        Error::invalid(
+            FIELD,
+            format!("{:?} is not a URL ({e})", without_userinfo(trimmed)),
+        )
+    })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback_host(&url) => {}
@@ -260,6 +281,31 @@ mod tests {
             let e = normalize_base_url(bad).unwrap_err();
             assert_eq!(e.field(), Some("base_url"), "{bad}");
         }
+    }
+
+    #[test]
+    fn unparsable_base_urls_hide_their_credentials() {
+        for bad in [
+            "https://user:PASSWORD123@exa mple.com/",
+            "https://:PASSWORD123@exa mple.com/x",
+            "https://PASSWORD123@exa mple.com",
+            "PASSWORD123@exa mple",
+        ] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert!(!e.to_string().contains("PASSWORD123"), "{e}");
+            assert!(e.to_string().contains("***@exa mple"), "{e}");
+        }
+        // Parsable URLs with credentials are refused, also without echoing them.
+        for bad in [
+            "https://tok@host/",
+            "https://:pw123456@host/",
+            "https://u:pw123456@host/",
+        ] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert!(e.to_string().contains("credentials"), "{e}");
+            assert!(!e.to_string().contains("pw123456"), "{e}");
+        }
+        assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl fmt::Display for StatusError {
 }
 
 /// A success status whose body could not be decoded.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The HTTP status.
@@ -168,6 +168,19 @@ pub struct DecodeError {
     pub reason: String,
     /// The raw body, as (lossy UTF-8) text.
     pub body: String,
+}
+
+/// Debug shows the body's size, never the body: an undecodable 2xx may hold a live
+/// token under a key the SDK does not know. Read it through [`Error::body`].
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("reason", &self.reason)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl fmt::Display for DecodeError {
@@ -353,6 +366,9 @@ pub struct ErrorAttr {
     pub ty: AttrType,
     /// One line of documentation.
     pub doc: &'static str,
+    /// Whether it is left out of `inspect`/`JSON.stringify` (Node: not enumerable): a
+    /// body that may hold secrets the SDK cannot recognise is read only on purpose.
+    pub hidden: bool,
 }
 
 /// One error class of the Python and Node packages: the error vocabulary as a table,
@@ -376,7 +392,12 @@ pub struct ErrorClass {
 }
 
 const fn attr(name: &'static str, ty: AttrType, doc: &'static str) -> ErrorAttr {
-    ErrorAttr { name, ty, doc }
+    ErrorAttr {
+        name,
+        ty,
+        doc,
+        hidden: false,
+    }
 }
 
 const fn class(
@@ -471,7 +492,14 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
                 AttrType::OptText,
                 "The `elements-request-id` response header.",
             ),
-            attr("body", AttrType::Text, "The raw response body, as text."),
+            ErrorAttr {
+                hidden: true,
+                ..attr(
+                    "body",
+                    AttrType::Text,
+                    "The response body, as text, with values under secret-looking keys redacted, cut at 8 KiB; read on purpose only (never in repr, inspect or JSON).",
+                )
+            },
             attr("reason", AttrType::OptText, "What was wrong with the body."),
         ],
         ..class(

@@ -56,6 +56,127 @@ pub fn redact_json(value: &Value) -> Value {
     }
 }
 
+/// The secrets one request carried, to mask wherever the server's answer echoes them
+/// (an error message, a proxy's error page...): the `Authorization` parts (user and
+/// organization secrets, an instance token) and every string under a sensitive key of
+/// the JSON body (passwords, `oauth.api.secret`, an OAuth `code`...).
+#[derive(Default)]
+pub struct Masker {
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for Masker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Masker({} secrets)", self.secrets.len())
+    }
+}
+
+/// Secrets shorter than this are not masked in free text (they would mangle it, and
+/// the platform issues none that short).
+pub const MASK_MIN_LEN: usize = 4;
+
+fn collect_sensitive(v: &Value, under_sensitive: bool, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if under_sensitive => out.push(s.clone()),
+        Value::Object(m) => {
+            for (k, v) in m {
+                collect_sensitive(v, under_sensitive || is_sensitive_key(k), out);
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                collect_sensitive(i, under_sensitive, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Masker {
+    /// The secrets of an `Authorization` header value and a JSON body.
+    pub fn new(authorization: Option<&str>, body: Option<&[u8]>) -> Masker {
+        let mut secrets = Vec::new();
+        if let Some(auth) = authorization {
+            for part in auth.split(',') {
+                if let Some((_, value)) = part.trim().split_once(' ') {
+                    secrets.push(value.trim().to_owned());
+                }
+            }
+        }
+        if let Some(v) = body.and_then(|b| serde_json::from_slice::<Value>(b).ok()) {
+            collect_sensitive(&v, false, &mut secrets);
+        }
+        // Also their JSON-escaped forms (a server that echoes JSON escapes `/`, `"`...).
+        let escaped: Vec<String> = secrets
+            .iter()
+            .flat_map(|s| {
+                let json = serde_json::to_string(s).unwrap_or_default();
+                let inner = json
+                    .get(1..json.len().saturating_sub(1))
+                    .unwrap_or_default()
+                    .to_owned();
+                [inner.clone(), inner.replace('/', "\\/")]
+            })
+            .collect();
+        secrets.extend(escaped);
+        secrets.retain(|s| s.len() >= MASK_MIN_LEN);
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Masker { secrets }
+    }
+
+    /// `text` with every secret replaced by [`REDACTED`].
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// [`Masker::mask`] in place, for an optional text.
+    pub fn mask_opt(&self, text: &mut Option<String>) {
+        if let Some(t) = text {
+            *t = self.mask(t);
+        }
+    }
+}
+
+/// A message of serde's with the values it quotes removed (they may be secrets):
+/// `invalid type: string "tok", expected i64` -> `invalid type: string, expected i64`.
+pub fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(" \"") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        // A quoted JSON string ends at the next unescaped quote.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in after.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => {
+                    end = Some(i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        match end {
+            Some(e) => rest = &after[e + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +215,50 @@ mod tests {
             r,
             json!({"configuration": {"username": "u", "password": REDACTED}, "providerData": {"code": REDACTED}, "list": [{"secret": REDACTED}]})
         );
+    }
+
+    #[test]
+    fn masks_what_the_request_carried() {
+        let m = Masker::new(
+            Some("User zn96SWr/RjPP+q=, Organization 4c193728a11e, Element tok"),
+            Some(br#"{"configuration": {"username": "u", "password": "pa\"ss-1"}, "providerData": {"code": "C0DE-1234"}, "name": "visible"}"#),
+        );
+        let echoed = "bad header User zn96SWr/RjPP+q=, Organization 4c193728a11e; json: \"zn96SWr\\/RjPP+q=\" pw pa\\\"ss-1 pa\"ss-1 code C0DE-1234 name visible tok";
+        let out = m.mask(echoed);
+        for s in [
+            "zn96SWr",
+            "4c193728a11e",
+            "pa\\\"ss-1",
+            "pa\"ss-1",
+            "C0DE-1234",
+        ] {
+            assert!(!out.contains(s), "{s} in {out}");
+        }
+        // Short secrets and ordinary values are left alone.
+        assert!(out.contains("visible") && out.ends_with(" tok"), "{out}");
+        assert!(format!("{m:?}").starts_with("Masker("));
+        let mut t = Some("x 4c193728a11e".to_owned());
+        m.mask_opt(&mut t);
+        assert_eq!(t.as_deref(), Some("x [REDACTED]"));
+        assert_eq!(Masker::default().mask("same"), "same");
+        // Exactly MASK_MIN_LEN is masked; one less is not.
+        let m = Masker::new(Some("User abcd, Organization abc"), None);
+        assert_eq!(m.mask("abcd abc"), "[REDACTED] abc");
+    }
+
+    #[test]
+    fn serde_messages_lose_their_quoted_values() {
+        assert_eq!(
+            without_quoted_values(
+                "invalid type: string \"refresh_token=s3cr3t\", expected i64 at line 1 column 9"
+            ),
+            "invalid type: string, expected i64 at line 1 column 9"
+        );
+        assert_eq!(without_quoted_values("a \"x\\\"y\" b \"z\" c"), "a b c");
+        assert_eq!(
+            without_quoted_values("missing field `token`"),
+            "missing field `token`"
+        );
+        assert_eq!(without_quoted_values("cut \"open"), "cut");
     }
 }

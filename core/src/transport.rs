@@ -109,6 +109,21 @@ pub enum TransportError {
     Timeout,
     /// The connection broke after it was made; the request may have reached the server.
     Io(String),
+    /// The answer is larger than the transport's limit: reading stopped there.
+    TooLarge(Box<Oversized>),
+}
+
+/// What was read of an answer over the size limit, for the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oversized {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The first bytes of the body (at most a few KiB).
+    pub start: Bytes,
+    /// The limit, in bytes.
+    pub limit: usize,
 }
 
 /// Sends [`HttpRequest`]s. Implement it to swap the HTTP stack (or to script
@@ -122,27 +137,104 @@ pub trait Transport: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
 }
 
+/// The default largest answer read: 32 MiB (the platform's own limit on a
+/// non-streaming payload is 8 MB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// How much of an oversized body an error keeps.
+const KEPT_OF_OVERSIZED: usize = 8 * 1024;
+
+/// Settings of the default transport.
+#[derive(Clone, Debug)]
+pub struct TransportOptions {
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// The largest body read; beyond it reading stops ([`TransportError::TooLarge`]).
+    pub max_response_bytes: usize,
+    /// Whether `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` are honoured (for `https://` only,
+    /// never for loopback).
+    pub env_proxy: bool,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            connect_timeout: Duration::from_secs(10),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            env_proxy: true,
+        }
+    }
+}
+
 /// The default transport: reqwest with rustls, HTTP keep-alive and a connection pool.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    max_response_bytes: usize,
+}
+
+/// The proxy from the environment, as users expect: `HTTPS_PROXY`, else `ALL_PROXY`
+/// (either case). A value without a scheme is read as `http://`.
+fn env_proxy_url() -> Option<url::Url> {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .map(|v| v.trim().to_owned())
+        .find(|v| !v.is_empty())
+        .and_then(|v| {
+            if v.contains("://") {
+                url::Url::parse(&v).ok()
+            } else {
+                url::Url::parse(&format!("http://{v}")).ok()
+            }
+        })
+}
+
+/// Whether a request to `url` may go through a proxy: only `https://` (a CONNECT
+/// tunnel keeps the `Authorization` header encrypted) and never to loopback.
+pub fn may_proxy(url: &url::Url) -> bool {
+    url.scheme() == "https" && !crate::config::is_loopback_host(url)
 }
 
 impl ReqwestTransport {
-    /// A transport with the given connect timeout.
+    /// A transport with the given connect timeout (and the other defaults).
     pub fn new(connect_timeout: Duration) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
+        Self::with_options(TransportOptions {
+            connect_timeout,
+            ..TransportOptions::default()
+        })
+    }
+
+    /// A transport with these settings. Environment proxies are never used for plain
+    /// `http://` or loopback; with `env_proxy: false`, never at all.
+    pub fn with_options(options: TransportOptions) -> Result<Self, TransportError> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy();
+        if options.env_proxy
+            && let Some(proxy) = env_proxy_url()
+        {
+            let p = reqwest::Proxy::custom(move |url| may_proxy(url).then(|| proxy.clone()))
+                .no_proxy(reqwest::NoProxy::from_env());
+            builder = builder.proxy(p);
+        }
+        let client = builder
             .build()
             .map_err(|e| TransportError::Connect(error_chain(&e)))?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport {
+            client,
+            max_response_bytes: options.max_response_bytes,
+        })
     }
 
     /// Wraps a reqwest client configured by the caller.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 }
 
@@ -195,14 +287,35 @@ impl Transport for ReqwestTransport {
             if let Some(body) = request.body {
                 builder = builder.body(body);
             }
-            let response = builder.send().await.map_err(map_err)?;
+            let mut response = builder.send().await.map_err(map_err)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(map_err)?;
+            let limit = self.max_response_bytes;
+            let too_large = |headers: HeaderMap, start: Bytes| {
+                TransportError::TooLarge(Box::new(Oversized {
+                    status,
+                    headers,
+                    start,
+                    limit,
+                }))
+            };
+            // Refuse a declared size over the limit without reading it.
+            if response.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(too_large(headers, Bytes::new()));
+            }
+            // Read chunk by chunk, never past the limit, whatever the server sends.
+            let mut body = bytes::BytesMut::new();
+            while let Some(chunk) = response.chunk().await.map_err(map_err)? {
+                if body.len() + chunk.len() > limit {
+                    body.truncate(KEPT_OF_OVERSIZED);
+                    return Err(too_large(headers, body.freeze()));
+                }
+                body.extend_from_slice(&chunk);
+            }
             Ok(HttpResponse {
                 status,
                 headers,
-                body,
+                body: body.freeze(),
             })
         })
     }

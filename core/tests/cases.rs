@@ -20,12 +20,13 @@ const CASE_KEYS: [&str; 8] = [
     "expect",
 ];
 const OPTION_KEYS: [&str; 3] = ["timeout_ms", "max_retries", "extra_headers"];
-const CLIENT_KEYS: [&str; 5] = [
+const CLIENT_KEYS: [&str; 6] = [
     "base_url",
     "user_secret",
     "organization_secret",
     "timeout_ms",
     "max_retries",
+    "max_response_size",
 ];
 const EXPECT_KEYS: [&str; 3] = ["requests", "result", "error"];
 const ERROR_KEYS: [&str; 10] = [
@@ -153,6 +154,9 @@ fn build_client(settings: &Map<String, Value>, sandbox: &Sandbox) -> Result<Clie
     }
     if let Some(n) = settings.get("max_retries").and_then(Value::as_u64) {
         b = b.max_retries(n as u32);
+    }
+    if let Some(n) = settings.get("max_response_size").and_then(Value::as_u64) {
+        b = b.max_response_size(n as usize);
     }
     b.build()
 }

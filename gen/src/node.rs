@@ -244,7 +244,7 @@ fn setting_ts(ty: SettingType) -> &'static str {
     match ty {
         SettingType::Text | SettingType::Secret => "string",
         SettingType::Region => "Region",
-        SettingType::Duration | SettingType::Retries => "number",
+        SettingType::Duration | SettingType::Retries | SettingType::Bytes => "number",
         SettingType::Bool => "boolean",
         SettingType::Headers => "Record<string, string>",
     }

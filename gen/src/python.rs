@@ -291,7 +291,7 @@ fn setting_type(ty: SettingType) -> &'static str {
     match ty {
         SettingType::Text | SettingType::Secret | SettingType::Region => "str",
         SettingType::Duration => "float",
-        SettingType::Retries => "int",
+        SettingType::Retries | SettingType::Bytes => "int",
         SettingType::Bool => "bool",
         SettingType::Headers => "Mapping[str, str]",
     }

@@ -59,6 +59,8 @@ class Client(_base.SyncClient):
         max_retries: Optional[int] = None,
         user_agent_suffix: Optional[str] = None,
         use_env: Optional[bool] = None,
+        max_response_size: Optional[int] = None,
+        env_proxy: Optional[bool] = None,
     ) -> None:
         """Checks the settings (the core's one parser) and builds the client.
 
@@ -78,6 +80,10 @@ class Client(_base.SyncClient):
                 version.
             use_env: Whether missing settings are read from the OPEN_CONNECTORS_* environment
                 (default true).
+            max_response_size: The largest answer read, in bytes (default 32 MiB); a larger one fails
+                the call, and reading stops there.
+            env_proxy: Whether HTTPS_PROXY/ALL_PROXY/NO_PROXY are honoured (default true); only
+                for https:// base URLs, never for loopback or plain http://.
         """
         super().__init__(
             base_url=base_url,
@@ -89,6 +95,8 @@ class Client(_base.SyncClient):
             max_retries=max_retries,
             user_agent_suffix=user_agent_suffix,
             use_env=use_env,
+            max_response_size=max_response_size,
+            env_proxy=env_proxy,
         )
 
     def create_instance(
@@ -233,6 +241,8 @@ class AsyncClient(_base.AsyncClient):
         max_retries: Optional[int] = None,
         user_agent_suffix: Optional[str] = None,
         use_env: Optional[bool] = None,
+        max_response_size: Optional[int] = None,
+        env_proxy: Optional[bool] = None,
     ) -> None:
         """Checks the settings (the core's one parser) and builds the client.
 
@@ -252,6 +262,10 @@ class AsyncClient(_base.AsyncClient):
                 version.
             use_env: Whether missing settings are read from the OPEN_CONNECTORS_* environment
                 (default true).
+            max_response_size: The largest answer read, in bytes (default 32 MiB); a larger one fails
+                the call, and reading stops there.
+            env_proxy: Whether HTTPS_PROXY/ALL_PROXY/NO_PROXY are honoured (default true); only
+                for https:// base URLs, never for loopback or plain http://.
         """
         super().__init__(
             base_url=base_url,
@@ -263,6 +277,8 @@ class AsyncClient(_base.AsyncClient):
             max_retries=max_retries,
             user_agent_suffix=user_agent_suffix,
             use_env=use_env,
+            max_response_size=max_response_size,
+            env_proxy=env_proxy,
         )
 
     async def create_instance(

@@ -155,7 +155,7 @@ class ResponseDecodeError(OpenConnectorsError):
     status: int
     #: The ``elements-request-id`` response header.
     request_id: Optional[str]
-    #: The raw response body, as text.
+    #: The response body, as text, with values under secret-looking keys redacted, cut at 8 KiB; read on purpose only (never in repr, inspect or JSON).
     body: str
     #: What was wrong with the body.
     reason: Optional[str]

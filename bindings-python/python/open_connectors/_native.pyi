@@ -4,7 +4,15 @@
 
 from typing import Any, Awaitable, Mapping, Optional, final
 
-__all__ = ["NativeClient", "NativeModel", "redact_json", "decode_model", "__version__"]
+__all__ = [
+    "NativeClient",
+    "NativeModel",
+    "redact_json",
+    "decode_model",
+    "__version__",
+    "_panic_for_tests",
+    "_panic_in_task_for_tests",
+]
 
 __version__: str
 
@@ -35,3 +43,5 @@ class NativeClient:
     def max_retries(self) -> int: ...
     @property
     def user_agent(self) -> str: ...
+def _panic_for_tests() -> None: ...
+def _panic_in_task_for_tests() -> Awaitable[None]: ...

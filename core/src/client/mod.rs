@@ -33,7 +33,7 @@ use crate::ops::instances::{CREATE_INSTANCE, CreateInstance, DELETE_INSTANCE, GE
 use crate::ops::{self, Args, Operation, RetryClass, Wire};
 use crate::transport::{HeaderValue, HttpRequest, HttpResponse, Transport, TransportError};
 use auth::Credentials;
-use response::{decode, decode_instance, status_error};
+use response::{decode, status_error};
 use retry::{backoff, retry_delay_for_status};
 
 pub(crate) struct Inner {
@@ -258,14 +258,28 @@ impl Client {
         options.check().map_err(|e| e.spelled(lang))?;
         let options = self.merged(options);
         let (op, request) = self.build_call(lang, name, args, &options)?;
-        let response = self.execute_with(request, &options).await?;
-        decode(op.result, response)
+        self.send_request(op, request, &options).await
     }
 
-    async fn send(&self, op: &'static Operation, wire: Wire) -> Result<HttpResponse> {
+    /// Sends a built request and decodes the answer as `op` says; errors carry no
+    /// secret of the request, whatever the server echoed.
+    async fn send_request(
+        &self,
+        op: &'static Operation,
+        request: HttpRequest,
+        options: &CallOptions,
+    ) -> Result<Output> {
+        // Cheap to keep (shared buffers): what a decode error must not echo.
+        let auth = request.headers.get(AUTHORIZATION).cloned();
+        let body = request.body.clone();
+        let response = self.execute_with(request, options).await?;
+        decode(op.result, response).map_err(|e| mask_error(e, auth.as_ref(), body.as_deref()))
+    }
+
+    async fn send(&self, op: &'static Operation, wire: Wire) -> Result<Output> {
         let options = self.merged(&CallOptions::default());
         let request = self.request(op, wire, &options)?;
-        self.execute_with(request, &options).await
+        self.send_request(op, request, &options).await
     }
 
     /// Builds, without sending, the request that [`Client::create_instance`] sends.
@@ -309,8 +323,14 @@ impl Client {
     /// a timeout, a 5xx or a 429 goes to the caller. The answer's `token` is the
     /// credential of every later call on the instance.
     pub async fn create_instance(&self, request: &CreateInstance) -> Result<Instance> {
-        let response = self.send(&CREATE_INSTANCE, request.to_request()?).await?;
-        decode_instance(response)
+        let out = self.send(&CREATE_INSTANCE, request.to_request()?).await?;
+        Self::instance(out)
+    }
+
+    fn instance(out: Output) -> Result<Instance> {
+        out.into_instance().ok_or_else(|| Error::Internal {
+            reason: "the operation's result is not an Instance".to_owned(),
+        })
     }
 
     fn instance_wire(op: &Operation, instance_id: u64) -> Result<Wire> {
@@ -322,7 +342,7 @@ impl Client {
     /// positive integer.
     pub async fn get_instance(&self, instance_id: u64) -> Result<Instance> {
         let wire = Self::instance_wire(&GET_INSTANCE, instance_id)?;
-        decode_instance(self.send(&GET_INSTANCE, wire).await?)
+        Self::instance(self.send(&GET_INSTANCE, wire).await?)
     }
 
     /// Deletes an instance by id (`DELETE /instances/{id}`). Safe to retry.
@@ -382,11 +402,48 @@ impl Client {
                     );
                     (Error::Status(Box::new(err)), delay)
                 }
+                Err(TransportError::TooLarge(oversized)) => {
+                    let crate::transport::Oversized {
+                        status,
+                        headers,
+                        start,
+                        limit,
+                    } = *oversized;
+                    // Never retried: the same answer would come again.
+                    let what = format!(
+                        "the response is larger than the client's limit of {limit} bytes (max_response_size); reading stopped there"
+                    );
+                    let partial = HttpResponse {
+                        status,
+                        headers,
+                        body: start,
+                    };
+                    let error = if (200..300).contains(&status) {
+                        Error::Decode(Box::new(crate::error::DecodeError {
+                            status,
+                            request_id: partial.header("elements-request-id").map(str::to_owned),
+                            reason: what,
+                            body: response::text(&partial.body),
+                        }))
+                    } else {
+                        let mut err = status_error(&partial);
+                        err.body = format!("{} … [{what}]", err.body);
+                        Error::Status(Box::new(err))
+                    };
+                    (error, None)
+                }
                 Err(TransportError::Connect(reason)) => {
                     let delay = (attempt <= max_retries).then(|| backoff(attempt));
+                    let host = url::Url::parse(&request.url)
+                        .ok()
+                        .and_then(|u| {
+                            u.host_str()
+                                .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+                        })
+                        .unwrap_or_default();
                     (
                         Error::Connection {
-                            reason,
+                            reason: format!("{reason} (connecting to {host})"),
                             request_sent: RequestSent::No,
                             attempts: attempt,
                         },
@@ -440,11 +497,37 @@ impl Client {
                         attempt,
                         "giving up"
                     );
-                    return Err(error);
+                    return Err(mask_error(
+                        error,
+                        request.headers.get(AUTHORIZATION),
+                        request.body.as_deref(),
+                    ));
                 }
             }
         }
     }
+}
+
+/// Masks, in whatever the server said, every secret the request carried (a server or
+/// proxy may echo the request into its error).
+fn mask_error(mut error: Error, authorization: Option<&HeaderValue>, body: Option<&[u8]>) -> Error {
+    let masker = crate::redact::Masker::new(authorization.and_then(|v| v.to_str().ok()), body);
+    match &mut error {
+        Error::Status(e) => {
+            masker.mask_opt(&mut e.message);
+            masker.mask_opt(&mut e.provider_message);
+            masker.mask_opt(&mut e.request_id);
+            masker.mask_opt(&mut e.header_request_id);
+            e.body = masker.mask(&e.body);
+        }
+        Error::Decode(e) => {
+            e.body = masker.mask(&e.body);
+            e.reason = masker.mask(&e.reason);
+        }
+        Error::Connection { reason, .. } => *reason = masker.mask(reason),
+        _ => {}
+    }
+    error
 }
 
 #[cfg(test)]

@@ -8,8 +8,26 @@ use crate::model::{Instance, Output};
 use crate::ops::ResultKind;
 use crate::transport::HttpResponse;
 
-fn text(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).into_owned()
+/// The most of a body an error keeps (a few KiB: enough to read, never a memory hog).
+pub const ERROR_BODY_LIMIT: usize = 8 * 1024;
+
+/// A body as text for an error: at most [`ERROR_BODY_LIMIT`] bytes, marked when cut.
+pub(crate) fn text(body: &[u8]) -> String {
+    if body.len() <= ERROR_BODY_LIMIT {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    let mut t = String::from_utf8_lossy(&body[..ERROR_BODY_LIMIT]).into_owned();
+    t.push_str(&format!("… [cut: {} bytes in all]", body.len()));
+    t
+}
+
+/// The body of an undecodable 2xx as an error keeps it: when it is JSON, with every
+/// value under a sensitive key (a token, a password...) redacted; cut to the limit.
+fn redacted_body(body: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => text(crate::redact::redact_json(&v).to_string().as_bytes()),
+        Err(_) => text(body),
+    }
 }
 
 fn json_text(v: &Value) -> Option<String> {
@@ -50,7 +68,7 @@ pub(crate) fn decode_instance(response: HttpResponse) -> Result<Instance> {
             status: response.status,
             request_id: response.header("elements-request-id").map(str::to_owned),
             reason,
-            body: text(&response.body),
+            body: redacted_body(&response.body),
         }))
     };
     if response.body.iter().all(u8::is_ascii_whitespace) {
@@ -58,12 +76,26 @@ pub(crate) fn decode_instance(response: HttpResponse) -> Result<Instance> {
     }
     Instance::from_body(response.body.clone()).map_err(|e| {
         use serde_json::error::Category;
-        decode_err(match e.classify() {
-            Category::Eof => format!("the JSON body is truncated ({e})"),
-            Category::Syntax | Category::Io => format!("the body is not JSON ({e})"),
-            Category::Data => format!("not an Instance: {e}"),
+        // serde quotes the values it could not read: they may be secrets.
+        let e = crate::redact::without_quoted_values(&e.to_string());
+        decode_err(match e.as_str() {
+            _ if matches!(classify(&response.body), Category::Eof) => {
+                format!("the JSON body is truncated ({e})")
+            }
+            _ if matches!(classify(&response.body), Category::Syntax | Category::Io) => {
+                format!("the body is not JSON ({e})")
+            }
+            _ => format!("not an Instance: {e}"),
         })
     })
+}
+
+/// How a body fails to parse as JSON (`Data` when it parses).
+fn classify(body: &[u8]) -> serde_json::error::Category {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) => serde_json::error::Category::Data,
+        Err(e) => e.classify(),
+    }
 }
 
 /// Decodes a 2xx answer as `kind` says.
@@ -138,6 +170,29 @@ pub(crate) mod tests {
             assert_eq!(e.request_id(), Some("r"));
             assert_eq!(e.body(), Some(body));
         }
+    }
+
+    #[test]
+    fn bodies_are_capped_and_decode_errors_quote_no_secret() {
+        let exact = "a".repeat(ERROR_BODY_LIMIT);
+        assert_eq!(text(exact.as_bytes()), exact);
+        let over = "a".repeat(ERROR_BODY_LIMIT + 1);
+        let t = text(over.as_bytes());
+        assert!(
+            t.starts_with(&exact)
+                && t.ends_with(&format!("[cut: {} bytes in all]", ERROR_BODY_LIMIT + 1))
+        );
+        let body: &'static str =
+            r#"{"id":"refresh_token=s3cr3t-value","name":"n","token":"tok-en-value-1"}"#;
+        let e = decode_instance(response(200, &[], body)).unwrap_err();
+        // The message and Debug quote nothing; the kept body hides the token.
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("s3cr3t-value") && !shown.contains("tok-en-value-1"),
+            "{shown}"
+        );
+        assert!(!e.body().unwrap().contains("tok-en-value-1"));
+        assert!(e.to_string().contains("not an Instance"), "{e}");
     }
 
     #[test]

@@ -19,7 +19,9 @@ use crate::error::{Error, RequestSent, Result};
 use crate::lang::Lang;
 use crate::model::json_kind;
 use crate::secret::Secret;
-use crate::transport::{HeaderValue, ReqwestTransport, Transport};
+use crate::transport::{
+    DEFAULT_MAX_RESPONSE_BYTES, HeaderValue, ReqwestTransport, Transport, TransportOptions,
+};
 
 /// The SDK's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -36,6 +38,10 @@ pub const MAX_RETRIES_LIMIT: u32 = 10;
 pub const MIN_TIMEOUT: Duration = Duration::from_millis(10);
 /// The longest timeout accepted.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// The smallest `max_response_size` accepted.
+pub const MIN_RESPONSE_SIZE: usize = 1024;
+/// The largest `max_response_size` accepted (1 GiB).
+pub const MAX_RESPONSE_SIZE: usize = 1 << 30;
 
 /// The kind of value a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,8 @@ pub enum SettingType {
     Bool,
     /// Extra HTTP headers: an object of text values.
     Headers,
+    /// A size in bytes, from [`MIN_RESPONSE_SIZE`] to [`MAX_RESPONSE_SIZE`].
+    Bytes,
 }
 
 /// One setting of the client or of a call.
@@ -134,6 +142,18 @@ pub const SETTINGS: &[Setting] = &[
         None,
         "Whether missing settings are read from the OPEN_CONNECTORS_* environment (default true).",
     ),
+    setting(
+        "max_response_size",
+        SettingType::Bytes,
+        None,
+        "The largest answer read, in bytes (default 32 MiB); a larger one fails the call, and reading stops there.",
+    ),
+    setting(
+        "env_proxy",
+        SettingType::Bool,
+        None,
+        "Whether HTTPS_PROXY/ALL_PROXY/NO_PROXY are honoured (default true); only for https:// base URLs, never for loopback or plain http://.",
+    ),
 ];
 
 /// Builds a [`Client`].
@@ -154,6 +174,8 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     transport: Option<Arc<dyn Transport>>,
     use_env: bool,
+    max_response_size: usize,
+    env_proxy: bool,
 }
 
 impl Default for ClientBuilder {
@@ -170,6 +192,8 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             transport: None,
             use_env: true,
+            max_response_size: DEFAULT_MAX_RESPONSE_BYTES,
+            env_proxy: true,
         }
     }
 }
@@ -198,6 +222,15 @@ fn text(lang: Lang, name: &str, value: &Value) -> Result<String> {
             format!("must be a string, got {}", json_kind(other)),
         )),
     }
+}
+
+fn boolean(lang: Lang, name: &str, value: &Value) -> Result<bool> {
+    value.as_bool().ok_or_else(|| {
+        Error::invalid(
+            lang.spell(name),
+            format!("must be a boolean, got {}", json_kind(value)),
+        )
+    })
 }
 
 /// A retry count: an integer from 0 to [`MAX_RETRIES_LIMIT`].
@@ -327,13 +360,21 @@ impl ClientBuilder {
                 }
                 "max_retries" => b.max_retries = retries(lang, s.name, value)?,
                 "user_agent_suffix" => b.user_agent_suffix = Some(text(lang, s.name, value)?),
-                "use_env" => {
-                    b.use_env = value.as_bool().ok_or_else(|| {
-                        Error::invalid(
-                            lang.spell(s.name),
-                            format!("must be a boolean, got {}", json_kind(value)),
-                        )
-                    })?
+                "use_env" => b.use_env = boolean(lang, s.name, value)?,
+                "env_proxy" => b.env_proxy = boolean(lang, s.name, value)?,
+                "max_response_size" => {
+                    b.max_response_size = match value.as_u64() {
+                        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                        None => {
+                            return Err(Error::invalid(
+                                lang.spell(s.name),
+                                format!(
+                                    "must be a whole number of bytes, got {}",
+                                    json_kind(value)
+                                ),
+                            ));
+                        }
+                    }
                 }
                 other => return Err(Error::invalid(other, "is not handled")),
             }
@@ -406,6 +447,20 @@ impl ClientBuilder {
     /// Whether missing settings are read from the environment (default true).
     pub fn use_env(mut self, use_env: bool) -> Self {
         self.use_env = use_env;
+        self
+    }
+
+    /// The largest answer read, in bytes (default 32 MiB, from 1 KiB to 1 GiB): a
+    /// larger one fails the call, and reading stops there.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
+    /// Whether `HTTPS_PROXY`/`ALL_PROXY`/`NO_PROXY` are honoured (default true). They
+    /// apply to `https://` base URLs only, never to loopback or plain `http://`.
+    pub fn env_proxy(mut self, env_proxy: bool) -> Self {
+        self.env_proxy = env_proxy;
         self
     }
 
@@ -516,6 +571,15 @@ impl ClientBuilder {
                 format!("must be at most {MAX_RETRIES_LIMIT}"),
             ));
         }
+        if !(MIN_RESPONSE_SIZE..=MAX_RESPONSE_SIZE).contains(&self.max_response_size) {
+            return Err(Error::invalid(
+                "max_response_size",
+                format!(
+                    "must be from {MIN_RESPONSE_SIZE} bytes to 1 GiB, got {}",
+                    self.max_response_size
+                ),
+            ));
+        }
         let credentials = Credentials::new(user, org)?;
         if let Some(s) = &self.user_agent_suffix
             && (s.is_empty() || HeaderValue::from_str(s).is_err() || !s.is_ascii())
@@ -530,13 +594,18 @@ impl ClientBuilder {
             .map_err(|_| Error::invalid("user_agent_suffix", "must be printable ASCII"))?;
         let transport = match self.transport {
             Some(t) => t,
-            None => Arc::new(ReqwestTransport::new(self.connect_timeout).map_err(|e| {
-                Error::Connection {
+            None => Arc::new(
+                ReqwestTransport::with_options(TransportOptions {
+                    connect_timeout: self.connect_timeout,
+                    max_response_bytes: self.max_response_size,
+                    env_proxy: self.env_proxy,
+                })
+                .map_err(|e| Error::Connection {
                     reason: format!("could not set up the HTTP client: {e:?}"),
                     request_sent: RequestSent::No,
                     attempts: 0,
-                }
-            })?),
+                })?,
+            ),
         };
         Ok(Client::from_inner(Inner {
             base_url,
@@ -750,6 +819,21 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.field(), Some("timeout"));
         base().timeout(MIN_TIMEOUT).build().unwrap();
+        base().max_response_size(MIN_RESPONSE_SIZE).build().unwrap();
+        base().max_response_size(MAX_RESPONSE_SIZE).build().unwrap();
+        for bad in [MIN_RESPONSE_SIZE - 1, MAX_RESPONSE_SIZE + 1] {
+            let e = base().max_response_size(bad).build().unwrap_err();
+            assert_eq!(e.field(), Some("max_response_size"));
+        }
+        let e = ClientBuilder::from_json(Lang::Node, &serde_json::json!({"maxResponseSize": -1}))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("maxResponseSize"));
+        let b = ClientBuilder::from_json(
+            Lang::Python,
+            &serde_json::json!({"env_proxy": false, "max_response_size": 2048}),
+        )
+        .unwrap();
+        assert!(!b.env_proxy && b.max_response_size == 2048);
         let e = base().max_retries(11).build().unwrap_err();
         assert_eq!(e.field(), Some("max_retries"));
         base().max_retries(10).build().unwrap();

@@ -1,0 +1,195 @@
+//! Hostile answers and environments against a real socket: the response size limit
+//! (at the boundary), secrets a server echoes, and the proxy rules.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use open_connectors::transport::{HttpRequest, Method};
+use open_connectors::{Client, ErrorCode};
+use open_connectors_sandbox::{Config, DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, Sandbox};
+use serde_json::json;
+
+fn client(base_url: &str, max_response_size: usize) -> Client {
+    Client::builder()
+        .use_env(false)
+        .base_url(base_url)
+        .user_secret(DEFAULT_USER_SECRET)
+        .organization_secret(DEFAULT_ORGANIZATION_SECRET)
+        .max_response_size(max_response_size)
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+fn fault(sandbox: &Sandbox, f: serde_json::Value) {
+    let body = f.to_string();
+    let addr = sandbox.root_url().trim_start_matches("http://").to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /__sandbox/faults HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 2"), "{out}");
+}
+
+fn get(c: &Client, path: &str) -> HttpRequest {
+    let mut r = c
+        .build_call(
+            open_connectors::Lang::Rust,
+            "get_instance",
+            json!({"instance_id": 1}),
+            &Default::default(),
+        )
+        .unwrap()
+        .1;
+    r.url = format!("{}{path}", c.base_url());
+    r.method = Method::GET;
+    r
+}
+
+#[tokio::test]
+async fn the_size_limit_holds_at_the_boundary() {
+    let sandbox = Sandbox::spawn_thread(Config::default()).unwrap();
+    let limit = 2048;
+    let c = client(&sandbox.base_url(), limit);
+    // Exactly the limit: read whole.
+    fault(
+        &sandbox,
+        json!({"method": "GET", "path": "/elements/api-v2/x1", "status": 200, "body": "a".repeat(limit)}),
+    );
+    let r = c.execute(get(&c, "/x1")).await.unwrap();
+    assert_eq!(r.body.len(), limit);
+    // One byte over: a typed error that says so, for 2xx and error statuses alike.
+    fault(
+        &sandbox,
+        json!({"method": "GET", "path": "/elements/api-v2/x2", "status": 200, "body": "a".repeat(limit + 1)}),
+    );
+    let e = c.execute(get(&c, "/x2")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Decode);
+    assert!(e.to_string().contains("max_response_size"), "{e}");
+    fault(
+        &sandbox,
+        json!({"method": "GET", "path": "/elements/api-v2/x3", "status": 502, "body": "b".repeat(limit * 4)}),
+    );
+    let e = c.execute(get(&c, "/x3")).await.unwrap_err();
+    assert_eq!((e.code(), e.status()), (ErrorCode::Server, Some(502)));
+    let body = e.body().unwrap();
+    assert!(
+        body.contains("max_response_size") && body.len() < limit * 2,
+        "{}",
+        body.len()
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_echoes_the_request_leaks_no_secret() {
+    let sandbox = Sandbox::spawn_thread(Config::default()).unwrap();
+    let c = client(&sandbox.base_url(), 1 << 20);
+    let echo = format!(
+        "header was User {DEFAULT_USER_SECRET}, Organization {DEFAULT_ORGANIZATION_SECRET}; password hunter2-hunter2"
+    );
+    fault(
+        &sandbox,
+        json!({"method": "POST", "path": "/elements/api-v2/instances", "status": 400,
+        "body": {"message": echo, "providerMessage": echo, "requestId": DEFAULT_USER_SECRET}}),
+    );
+    let e = c
+        .call(
+            "create_instance",
+            json!({"element": "insightly", "configuration": {"username": "u", "password": "hunter2-hunter2"}}),
+        )
+        .await
+        .unwrap_err();
+    let all = format!("{e} {e:?} {}", e.body().unwrap());
+    for secret in [
+        DEFAULT_USER_SECRET,
+        DEFAULT_ORGANIZATION_SECRET,
+        "hunter2-hunter2",
+    ] {
+        assert!(!all.contains(secret), "{all}");
+    }
+    assert!(all.contains("[REDACTED]"), "{all}");
+    // What is not a secret is kept.
+    assert!(e.to_string().contains("header was User"), "{e}");
+}
+
+/// A fake proxy: records what it is sent, answers 403.
+fn fake_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = vec![0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            record
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = s.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn proxies_carry_only_encrypted_requests() {
+    let (proxy, seen) = fake_proxy();
+    // SAFETY: this test binary's only test that touches the environment.
+    unsafe {
+        std::env::set_var("HTTPS_PROXY", &proxy);
+        std::env::set_var("ALL_PROXY", &proxy);
+        std::env::set_var("NO_PROXY", "");
+    }
+    // Plain http:// to loopback (the sandbox) never goes through the proxy.
+    let sandbox = Sandbox::spawn_thread(Config::default()).unwrap();
+    let c = client(&sandbox.base_url(), 1 << 20);
+    let e = c.get_instance(987_654).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
+    assert!(seen.lock().unwrap().is_empty());
+
+    // https:// elsewhere goes through it as a CONNECT tunnel: no Authorization in clear.
+    let remote = client("https://api.example.invalid/elements/api-v2", 1 << 20);
+    let e = remote.get_instance(1).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Connection, "{e}");
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("CONNECT api.example.invalid:443 "),
+        "{}",
+        got[0]
+    );
+    assert!(
+        !got[0].to_ascii_lowercase().contains("authorization"),
+        "{}",
+        got[0]
+    );
+    assert!(!got[0].contains(DEFAULT_USER_SECRET));
+
+    // env_proxy(false): the environment is ignored.
+    let direct = Client::builder()
+        .use_env(false)
+        .base_url("https://api.example.invalid/elements/api-v2")
+        .user_secret("u")
+        .organization_secret("o")
+        .env_proxy(false)
+        .max_retries(0)
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let e = direct.get_instance(1).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Connection);
+    assert!(
+        e.to_string().contains("api.example.invalid"),
+        "names the host: {e}"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1, "the proxy saw nothing more");
+}
