@@ -80,6 +80,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic_in_task_for_tests, m)?)?;
     m.add("__version__", open_connectors::VERSION)?;
     log::install();
+    let threading = m.py().import("threading")?;
+    if threading
+        .call_method0("current_thread")?
+        .is(&threading.call_method0("main_thread")?)
+    {
+        let _ = log::MAIN_THREAD.set(std::thread::current().id());
+    }
     let stop = wrap_pyfunction!(log::_interpreter_exiting, m)?;
     m.py().import("atexit")?.call_method1("register", (stop,))?;
     Ok(())

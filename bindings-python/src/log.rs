@@ -38,6 +38,20 @@ pub fn _interpreter_exiting() {
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
 }
 
+/// The Rust id of Python's main thread (the one that runs `atexit` handlers and
+/// finalizes), when the module was imported on it.
+pub static MAIN_THREAD: OnceLock<std::thread::ThreadId> = OnceLock::new();
+
+/// Whether this thread must not take the GIL again: the interpreter is exiting and this
+/// is not its main thread (a daemon thread; a call made from an `atexit` handler runs on
+/// the main thread and goes on).
+pub fn must_not_reattach() -> bool {
+    SHUTTING_DOWN.load(Ordering::SeqCst)
+        && MAIN_THREAD
+            .get()
+            .is_some_and(|main| *main != std::thread::current().id())
+}
+
 fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     LOGGER
         .get_or_try_init(py, || {

@@ -78,7 +78,7 @@ where
             // The interpreter is exiting: a daemon thread must not take the GIL again
             // (CPython would end it with pthread_exit mid-Rust and abort the process).
             // It waits here for the process to end.
-            while crate::log::SHUTTING_DOWN.load(std::sync::atomic::Ordering::SeqCst) {
+            while crate::log::must_not_reattach() {
                 std::thread::park();
             }
             polled

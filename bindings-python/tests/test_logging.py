@@ -91,3 +91,31 @@ def test_records_of_calls_are_emitted_by_python_threads(sb: Sandbox, caplog: pyt
     records = [r for r in caplog.records if r.name == "open_connectors"]
     assert [r.getMessage().split(" ")[0] for r in records].count("retrying") == 2
     assert {r.thread for r in records} == {threading.get_ident()}
+
+
+ATEXIT_SCRIPT = r"""
+import atexit, sys
+def late():
+    import open_connectors as oc
+    with oc.Client(base_url=sys.argv[1], user_secret=sys.argv[2], organization_secret=sys.argv[3]) as c:
+        try:
+            c.get_instance(1)
+        except oc.NotFoundError:
+            print("atexit call done", flush=True)
+atexit.register(late)
+import open_connectors  # its own exit hook runs before `late`
+"""
+
+
+def test_a_call_from_an_atexit_handler_still_completes(sb: Sandbox) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", ATEXIT_SCRIPT, sb.base_url, DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "atexit call done"
