@@ -51,6 +51,7 @@ clean:
 -include bindings-python/python.mk
 -include bindings-node/node.mk
 -include benches/bench.mk
+-include fuzz/fuzz.mk
 
 test: gen-check lint test-rust contract $(TEST_BINDINGS) $(TEST_EXTRA)
 	@echo "make test: all checks passed"

@@ -80,6 +80,8 @@
 mod client;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lang;
 pub mod model;
 pub mod ops;

@@ -508,6 +508,16 @@ impl Client {
     }
 }
 
+/// For the fuzz targets: [`response::decode_instance`].
+pub(crate) fn fuzz_decode_instance(r: HttpResponse) -> Result<Instance> {
+    response::decode_instance(r)
+}
+
+/// For the fuzz targets: [`response::status_error`].
+pub(crate) fn fuzz_status_error(r: &HttpResponse) -> crate::error::StatusError {
+    status_error(r)
+}
+
 /// Masks, in whatever the server said, every secret the request carried (a server or
 /// proxy may echo the request into its error).
 fn mask_error(mut error: Error, authorization: Option<&HeaderValue>, body: Option<&[u8]>) -> Error {
