@@ -49,12 +49,14 @@ fn decode_model<'py>(
 }
 
 /// Test hook: panics inside a guarded call, to prove a panic is an `InternalError`.
+/// The panic is the point (the tests call it on purpose); `guard` turns it into an error.
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
     client::guard(py, || panic!("deliberate panic for tests (sync)"))
 }
 
-/// Test hook: a task that panics on the runtime, completing an asyncio future.
+/// Test hook: a task that panics on the runtime, completing an asyncio future. The
+/// panic is deliberate: the completion turns it into an `InternalError`.
 #[pyfunction]
 fn _panic_in_task_for_tests(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     let event_loop = runtime::running_loop(py, "_panic_in_task_for_tests")?;

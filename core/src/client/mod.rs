@@ -224,11 +224,21 @@ impl Client {
         args: Value,
         options: &CallOptions,
     ) -> Result<(&'static Operation, HttpRequest)> {
+        self.build_merged(lang, name, args, &self.merged(options))
+    }
+
+    /// [`Client::build_call`] with options already merged with this handle's.
+    fn build_merged(
+        &self,
+        lang: Lang,
+        name: &str,
+        args: Value,
+        merged: &CallOptions,
+    ) -> Result<(&'static Operation, HttpRequest)> {
         let op = ops::find(name)?;
         let wire = ops::build_wire(op, lang, args)?;
-        let options = self.merged(options);
         let request = self
-            .request(op, wire, &options)
+            .request(op, wire, merged)
             .map_err(|e| e.spelled(lang))?;
         Ok((op, request))
     }
@@ -257,7 +267,7 @@ impl Client {
     ) -> Result<Output> {
         options.check().map_err(|e| e.spelled(lang))?;
         let options = self.merged(options);
-        let (op, request) = self.build_call(lang, name, args, &options)?;
+        let (op, request) = self.build_merged(lang, name, args, &options)?;
         self.send_request(op, request, &options).await
     }
 

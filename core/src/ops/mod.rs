@@ -302,11 +302,6 @@ impl Args {
         self.values.remove(name)
     }
 
-    /// A text parameter (checked to be text by [`parse_args`]).
-    pub fn text(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(Value::as_str)
-    }
-
     /// An id parameter (checked to be a positive integer by [`parse_args`]).
     pub fn id(&self, name: &str) -> Result<u64> {
         self.get(name)
