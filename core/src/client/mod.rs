@@ -419,7 +419,8 @@ impl Client {
                         start,
                         limit,
                     } = *oversized;
-                    // Never retried: the same answer would come again.
+                    // A 2xx is never retried (the same answer would come again); an
+                    // error status is the error it would be with a short body.
                     let what = format!(
                         "the response is larger than the client's limit of {limit} bytes (max_response_size); reading stopped there"
                     );
@@ -428,19 +429,22 @@ impl Client {
                         headers,
                         body: start,
                     };
-                    let error = if (200..300).contains(&status) {
-                        Error::Decode(Box::new(crate::error::DecodeError {
+                    if (200..300).contains(&status) {
+                        let error = Error::Decode(Box::new(crate::error::DecodeError {
                             status,
                             request_id: partial.header("elements-request-id").map(str::to_owned),
                             reason: what,
                             body: response::text(&partial.body),
-                        }))
+                        }));
+                        (error, None)
                     } else {
                         let mut err = status_error(&partial);
                         err.body = format!("{} … [{what}]", err.body);
-                        Error::Status(Box::new(err))
-                    };
-                    (error, None)
+                        let delay = (request.idempotent && attempt <= max_retries)
+                            .then(|| retry_delay_for_status(&err, attempt))
+                            .flatten();
+                        (Error::Status(Box::new(err)), delay)
+                    }
                 }
                 Err(TransportError::Connect(reason)) => {
                     let delay = (attempt <= max_retries).then(|| backoff(attempt));

@@ -140,6 +140,14 @@ impl Instance {
             )));
         }
         let mut instance: Instance = serde_json::from_slice(&body)?;
+        // Unknown fields were skipped without a depth limit; `raw()` parses them into
+        // a `Value`, which has one. Fail now rather than lose them then.
+        if crate::model::nests_deeper_than(&body, crate::model::MAX_JSON_DEPTH) {
+            return Err(serde::de::Error::custom(format!(
+                "the JSON nests deeper than {} levels",
+                crate::model::MAX_JSON_DEPTH
+            )));
+        }
         instance.body = Some(body);
         Ok(instance)
     }
@@ -509,5 +517,63 @@ mod tests {
         assert_eq!(i.clone().into_raw(), v);
         let e = Instance::from_body(Bytes::from_static(b" [1, \"n\", \"t\"]")).unwrap_err();
         assert!(e.to_string().contains("an array"), "{e}");
+    }
+
+    /// The seed with an unknown field nested `depth` levels deep in all (the
+    /// Instance object itself is the first level).
+    fn nested(depth: usize) -> Bytes {
+        let mut v = seed();
+        let mut deep = json!("x]}[{\"");
+        for _ in 0..depth - 1 {
+            deep = json!([deep]);
+        }
+        v["deep"] = deep;
+        Bytes::from(serde_json::to_vec(&v).unwrap())
+    }
+
+    #[test]
+    fn unknown_fields_at_the_depth_limit_are_kept_and_deeper_fails() {
+        use crate::model::MAX_JSON_DEPTH;
+        let body = nested(MAX_JSON_DEPTH);
+        let i = Instance::from_body(body.clone()).unwrap();
+        assert_eq!(i.raw(), &serde_json::from_slice::<Value>(&body).unwrap());
+        assert!(i.raw()["deep"].is_array());
+        let e = Instance::from_body(nested(MAX_JSON_DEPTH + 1)).unwrap_err();
+        assert!(e.to_string().contains("deeper than 127 levels"), "{e}");
+        // A Value parse agrees on where the limit is.
+        assert!(serde_json::from_slice::<Value>(&nested(MAX_JSON_DEPTH + 1)).is_err());
+    }
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        use crate::model::nests_deeper_than;
+        assert!(!nests_deeper_than(br#"{"a":"[[[[\"[[["}"#, 1));
+        assert!(nests_deeper_than(br#"{"a":[]}"#, 1));
+        assert!(!nests_deeper_than(br#"{"a":[]}"#, 2));
+        assert!(!nests_deeper_than(br#"{"a":[],"b":{}}"#, 2));
+        assert!(!nests_deeper_than(br#"{"a":"\\"}"#, 1));
+        assert!(nests_deeper_than(br#"{"a":"\\",[]}"#, 1));
+    }
+
+    #[test]
+    fn numbers_beyond_f64_and_i64_are_kept_exactly() {
+        let mut text = serde_json::to_string(&seed()).unwrap();
+        text.pop();
+        text.push_str(
+            r#","huge":1e999,"big":18446744073709551617,"exact":0.10000000000000000001}"#,
+        );
+        let i = Instance::from_body(Bytes::from(text.clone())).unwrap();
+        // serde_json writes the exponent with its sign; the value is the same and the
+        // body itself is kept byte for byte.
+        assert_eq!(i.raw()["huge"].to_string(), "1e+999");
+        assert_eq!(i.to_json_string(), text);
+        assert_eq!(i.raw()["big"].to_string(), "18446744073709551617");
+        assert_eq!(i.raw()["exact"].to_string(), "0.10000000000000000001");
+        assert_eq!(i.clone().into_raw(), *i.raw());
+        // An id beyond i64 is a typed error, not a wrapped or rounded number.
+        let v = text.replace("\"id\":477858", "\"id\":9223372036854775808");
+        assert!(Instance::from_body(Bytes::from(v)).is_err());
+        let v = text.replace("\"id\":477858", "\"id\":9223372036854775807");
+        assert_eq!(Instance::from_body(Bytes::from(v)).unwrap().id, i64::MAX);
     }
 }

@@ -358,6 +358,41 @@ impl Output {
     }
 }
 
+/// How deep JSON may nest in an answer: the depth `serde_json` parses into a
+/// [`Value`]. A deeper answer fails with a typed decode error rather than decoding
+/// with its unknown fields silently dropped.
+pub const MAX_JSON_DEPTH: usize = 127;
+
+/// Whether `body` nests arrays and objects more than `limit` levels deep (brackets
+/// inside strings do not count). One pass over the bytes, no allocation; the body is
+/// assumed to be JSON that already parsed.
+pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

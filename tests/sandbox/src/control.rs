@@ -19,6 +19,10 @@ pub(crate) enum Action {
     Respond,
     Drop,
     Truncate,
+    /// The status and headers, then a body that never ends.
+    Endless,
+    /// The answer one byte at a time, this long apart.
+    Trickle(Duration),
 }
 
 /// A scripted fault, as posted to `POST /__sandbox/faults`.
@@ -184,7 +188,7 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Reply {
     }
 }
 
-const FAULT_FIELDS: &str = "method, path, count, action, status, headers, body, delay_ms";
+const FAULT_FIELDS: &str = "method, path, count, action, status, headers, body, delay_ms, every_ms";
 const MAX_DELAY_MS: u64 = 600_000;
 
 /// A fault object, or an array of them (all or none are added).
@@ -243,12 +247,24 @@ fn parse_fault(v: &Value) -> Result<Pending, String> {
         Some(Value::String(s)) if s == "respond" => Action::Respond,
         Some(Value::String(s)) if s == "drop" => Action::Drop,
         Some(Value::String(s)) if s == "truncate" => Action::Truncate,
+        Some(Value::String(s)) if s == "endless" => Action::Endless,
+        Some(Value::String(s)) if s == "trickle" => match m.get("every_ms").map(Value::as_u64) {
+            Some(Some(n @ 1..=MAX_DELAY_MS)) => Action::Trickle(Duration::from_millis(n)),
+            _ => {
+                return Err(format!(
+                    "action \"trickle\" needs every_ms, a positive integer of at most {MAX_DELAY_MS}"
+                ));
+            }
+        },
         Some(v) => {
             return Err(format!(
-                "fault action must be \"respond\", \"drop\" or \"truncate\", not {v}"
+                "fault action must be \"respond\", \"drop\", \"truncate\", \"endless\" or \"trickle\", not {v}"
             ));
         }
     };
+    if m.contains_key("every_ms") && !matches!(action, Action::Trickle(_)) {
+        return Err("every_ms applies to action \"trickle\" only".to_owned());
+    }
     let status = match m.get("status") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_u64() {
@@ -351,14 +367,17 @@ mod tests {
     fn fault_validation() {
         assert!(parse_faults(br#"{"method":"POST","path":"/elements/api-v2/instances","count":2,"status":503,"headers":{"retry-after":"2"},"body":{"a":1},"delay_ms":0}"#).is_ok());
         assert!(
-            parse_faults(br#"[{"action":"drop"},{"action":"truncate","body":"abc"}]"#)
+            parse_faults(br#"[{"action":"drop"},{"action":"truncate","body":"abc"},{"action":"endless"},{"action":"trickle","every_ms":1}]"#)
                 .unwrap()
                 .len()
-                == 2
+                == 4
         );
         for (bad, needle) in [
             (&br#"{"stauts":503}"#[..], "unknown fault field \"stauts\""),
             (br#"{"action":"explode"}"#, "fault action"),
+            (br#"{"action":"trickle"}"#, "needs every_ms"),
+            (br#"{"action":"trickle","every_ms":0}"#, "needs every_ms"),
+            (br#"{"action":"endless","every_ms":5}"#, "trickle\" only"),
             (br#"{"status":99}"#, "fault status"),
             (br#"{"count":0}"#, "fault count"),
             (br#"{"path":"instances"}"#, "fault path"),

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
@@ -94,6 +94,81 @@ pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// How the body goes out: whole, forever, or a byte at a time.
+    pub pace: Pace,
+}
+
+/// How a reply's body is sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Pace {
+    /// At once, with a `Content-Length`.
+    #[default]
+    Whole,
+    /// The body, then the body again, forever, as fast as the client reads
+    /// (chunked: there is no length to announce).
+    Endless,
+    /// One byte, then a pause, and so on, with the `Content-Length` of the whole
+    /// body announced up front: a slow server, not a short answer.
+    Trickle(std::time::Duration),
+}
+
+/// The response body hyper sends: see [`Pace`].
+pub(crate) struct Body {
+    body: Bytes,
+    pace: Pace,
+    sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+/// What [`Pace::Endless`] repeats when the fault has no body: JSON-looking filler.
+const FILLER: &[u8; 64] = b"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",";
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        match this.pace {
+            Pace::Whole if this.body.is_empty() => Poll::Ready(None),
+            Pace::Whole => Poll::Ready(Some(Ok(hyper::body::Frame::data(std::mem::take(
+                &mut this.body,
+            ))))),
+            Pace::Endless => {
+                if this.body.is_empty() {
+                    this.body = Bytes::from_static(FILLER).repeat(1024).into();
+                }
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(this.body.clone()))))
+            }
+            Pace::Trickle(every) => {
+                if this.body.is_empty() {
+                    return Poll::Ready(None);
+                }
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(every)));
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.sleep = None;
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(this.body.split_to(1)))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pace != Pace::Endless && self.body.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self.pace {
+            Pace::Endless => hyper::body::SizeHint::default(),
+            _ => hyper::body::SizeHint::with_exact(self.body.len() as u64),
+        }
+    }
 }
 
 impl Reply {
@@ -102,6 +177,7 @@ impl Reply {
             status,
             headers: HeaderMap::new(),
             body,
+            pace: Pace::Whole,
         }
     }
 
@@ -141,8 +217,12 @@ impl Reply {
         Reply::json(status, out)
     }
 
-    fn into_response(self) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(self.body));
+    fn into_response(self) -> Response<Body> {
+        let mut response = Response::new(Body {
+            body: self.body,
+            pace: self.pace,
+            sleep: None,
+        });
         *response.status_mut() = self.status;
         *response.headers_mut() = self.headers;
         response
@@ -169,7 +249,7 @@ fn is_under(path: &str, prefix: &str) -> bool {
 async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, DropConnection> {
+) -> Result<Response<Body>, DropConnection> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
@@ -236,6 +316,25 @@ async fn platform_request(
             };
             let half = reply.body.len() / 2;
             reply.body.truncate(half);
+            reply
+        }
+        (Action::Endless, status) => {
+            let mut reply = scripted(&fault, status.unwrap_or(StatusCode::OK), &request_id);
+            reply.pace = Pace::Endless;
+            reply
+        }
+        (Action::Trickle(every), status) => {
+            let mut reply = if fault.body.is_some() {
+                scripted(&fault, status.unwrap_or(StatusCode::OK), &request_id)
+            } else {
+                let mut reply = platform_reply(shared, parts, &body, &request_id);
+                if let Some(status) = status {
+                    reply.status = status;
+                }
+                apply_headers(&mut reply.headers, &fault);
+                reply
+            };
+            reply.pace = Pace::Trickle(every);
             reply
         }
     };
