@@ -239,7 +239,6 @@ mod unix {
                 }
             }
             let batch = std::mem::take(&mut *state.queue.lock().unwrap_or_else(|e| e.into_inner()));
-            crate::log::flush(py);
             for (fut, outcome) in batch {
                 let fut = fut.bind(py);
                 if let Err(e) = deliver(py, fut, outcome) {

@@ -89,6 +89,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     {
         let _ = log::MAIN_THREAD.set(std::thread::current().id());
     }
+    m.add_function(wrap_pyfunction!(log::take_log_records, m)?)?;
     let stop = wrap_pyfunction!(log::_interpreter_exiting, m)?;
     m.py().import("atexit")?.call_method1("register", (stop,))?;
     Ok(())

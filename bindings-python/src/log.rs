@@ -7,7 +7,7 @@
 //! wants takes the GIL. The core never puts a secret in an event's fields.
 
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Mutex, OnceLock};
 
@@ -32,10 +32,52 @@ static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// `pthread_exit`, whose forced unwind cannot cross Rust's panic guards).
 pub static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
 
-/// The `atexit` hook.
+/// How many of our threads are between "not exiting yet" and holding the GIL again.
+static REATTACHING: AtomicUsize = AtomicUsize::new(0);
+
+/// The `atexit` hook. Once it returns, none of our threads is on its way back into
+/// the interpreter: each one either saw the flag (and parks) or had the GIL before the
+/// hook went on (it let them take it while it waited).
 #[pyfunction]
-pub fn _interpreter_exiting() {
+pub fn _interpreter_exiting(py: Python<'_>) {
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
+    if REATTACHING.load(Ordering::SeqCst) == 0 {
+        return;
+    }
+    py.detach(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while REATTACHING.load(Ordering::SeqCst) != 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    });
+}
+
+/// Held by a thread from the moment it decided to take the GIL again until it has it
+/// (see [`reattach_or_park`]).
+#[must_use]
+pub struct Reattaching(());
+
+impl Drop for Reattaching {
+    fn drop(&mut self) {
+        REATTACHING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Called without the GIL just before taking it again: parks this thread for good when
+/// the interpreter is exiting and it is not the main thread (CPython would end it with
+/// `pthread_exit` while Rust frames are on its stack, which aborts the process), and
+/// otherwise returns a token to drop once the GIL is held. The count and the flag are
+/// both sequentially consistent, so the `atexit` hook and this thread cannot miss each
+/// other: either the thread sees the flag, or the hook sees the count and waits.
+pub fn reattach_or_park() -> Reattaching {
+    REATTACHING.fetch_add(1, Ordering::SeqCst);
+    if must_not_reattach() {
+        REATTACHING.fetch_sub(1, Ordering::SeqCst);
+        loop {
+            std::thread::park();
+        }
+    }
+    Reattaching(())
 }
 
 /// The Rust id of Python's main thread (the one that runs `atexit` handlers and
@@ -63,15 +105,38 @@ fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|l| l.bind(py))
 }
 
-/// Re-reads the logger's effective level (and emits waiting records). Called at the
-/// start of each client call.
+/// Re-reads the logger's effective level. Called at the start of each client call.
+///
+/// Reads attributes only (`manager.disable`, then `level` up the `parent` chain, as
+/// `Logger.isEnabledFor` does): no Python bytecode runs beneath this Rust frame, so a
+/// daemon thread is never switched out here and ended by a finalizing interpreter.
 pub fn refresh(py: Python<'_>) {
-    flush(py);
-    let level = logger(py)
-        .and_then(|l| l.call_method0(pyo3::intern!(py, "getEffectiveLevel")))
-        .and_then(|l| l.extract::<i64>())
-        .unwrap_or(i64::MAX);
+    let level = effective_level(py).unwrap_or(i64::MAX);
     MIN_LEVEL.store(level, Ordering::Relaxed);
+}
+
+fn effective_level(py: Python<'_>) -> PyResult<i64> {
+    let logger = logger(py)?;
+    if logger.getattr(pyo3::intern!(py, "disabled"))?.is_truthy()? {
+        return Ok(i64::MAX);
+    }
+    let disable: i64 = logger
+        .getattr(pyo3::intern!(py, "manager"))?
+        .getattr(pyo3::intern!(py, "disable"))?
+        .extract()?;
+    let mut node = logger.clone();
+    let level = loop {
+        let level: i64 = node.getattr(pyo3::intern!(py, "level"))?.extract()?;
+        if level != 0 {
+            break level;
+        }
+        let parent = node.getattr(pyo3::intern!(py, "parent"))?;
+        if parent.is_none() {
+            break 0;
+        }
+        node = parent;
+    };
+    Ok(level.max(disable.saturating_add(1)))
 }
 
 fn py_level(level: &Level) -> i64 {
@@ -171,29 +236,17 @@ fn pending() -> &'static (SyncSender<LogRecord>, Mutex<Receiver<LogRecord>>) {
 /// The most records kept waiting (newer ones are dropped beyond it).
 const PENDING_LIMIT: usize = 10_000;
 
-/// Emits the waiting records to the `logging` logger. Called by threads attached to
-/// Python: a sync call's thread (while and after it waits) and the event loop's thread
-/// (when it completes async calls), so records come out in order, from Python threads.
-pub fn flush(py: Python<'_>) {
-    let batch: Vec<LogRecord> = pending()
-        .1
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .try_iter()
-        .collect();
-    if batch.is_empty() {
-        return;
-    }
-    let Ok(logger) = logger(py) else { return };
-    for (level, text) in batch {
-        let wanted = logger
-            .call_method1(pyo3::intern!(py, "isEnabledFor"), (level,))
-            .and_then(|b| b.is_truthy())
-            .unwrap_or(false);
-        if wanted && let Err(e) = logger.call_method1(pyo3::intern!(py, "log"), (level, text)) {
-            e.write_unraisable(py, None);
-        }
-    }
+/// The records waiting to be emitted, oldest first, or `None` when there are none.
+///
+/// Python emits them (`_base.emit_logs`, after every call, in the caller's thread or
+/// coroutine): `logging` handlers run Python code and I/O, which must not run beneath a
+/// Rust frame (a daemon thread switched out there while the interpreter finalizes is
+/// ended with `pthread_exit`, and that unwind aborts the process at a Rust frame).
+#[pyfunction]
+pub fn take_log_records() -> Option<Vec<(i64, String)>> {
+    let rx = pending().1.lock().unwrap_or_else(|e| e.into_inner());
+    let batch: Vec<LogRecord> = rx.try_iter().collect();
+    (!batch.is_empty()).then_some(batch)
 }
 
 /// Installs the forwarding subscriber as this extension's global `tracing` default.

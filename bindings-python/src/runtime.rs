@@ -73,18 +73,14 @@ where
     let mut task = handle.spawn(fut);
     loop {
         let h = handle.clone();
-        let polled = py.detach(|| {
+        let (polled, reattaching) = py.detach(|| {
             let polled = h.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task).await });
             // The interpreter is exiting: a daemon thread must not take the GIL again
             // (CPython would end it with pthread_exit mid-Rust and abort the process).
             // It waits here for the process to end.
-            while crate::log::must_not_reattach() {
-                std::thread::park();
-            }
-            polled
+            (polled, crate::log::reattach_or_park())
         });
-        // Attached again: emit the call's log records from this (the caller's) thread.
-        crate::log::flush(py);
+        drop(reattaching);
         match polled {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) if e.is_panic() => {

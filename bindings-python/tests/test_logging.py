@@ -119,3 +119,80 @@ def test_a_call_from_an_atexit_handler_still_completes(sb: Sandbox) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "atexit call done"
+
+
+def test_logging_disable_and_a_disabled_logger_are_respected(sb: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    """The level is read the way `Logger.isEnabledFor` reads it (without running
+    logging's Python code beneath the native call): `logging.disable`, the logger's
+    `disabled` flag, and a level inherited from a parent."""
+    client = oc.Client(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET, organization_secret=DEFAULT_ORGANIZATION_SECRET)
+    caplog.set_level(logging.DEBUG, logger="open_connectors")
+    logging.disable(logging.DEBUG)
+    try:
+        client.create_instance("insightly", configuration=BASIC)
+        assert records(caplog) == []
+    finally:
+        logging.disable(logging.NOTSET)
+    logger = logging.getLogger("open_connectors")
+    logger.disabled = True
+    try:
+        client.create_instance("insightly", configuration=BASIC)
+        assert records(caplog) == []
+    finally:
+        logger.disabled = False
+    # Inherited: the logger's own level unset, the root's at DEBUG.
+    logger.setLevel(logging.NOTSET)
+    caplog.set_level(logging.DEBUG)
+    client.create_instance("insightly", configuration=BASIC)
+    assert [r.levelno for r in records(caplog)] == [logging.DEBUG]
+
+
+EXIT_SCRIPT = r"""
+import asyncio, logging, os, random, sys, threading, time
+import open_connectors as oc
+logging.basicConfig(level=logging.DEBUG, stream=open(os.devnull, "w"))
+base, user, org = sys.argv[1:4]
+client = oc.Client(base_url=base, user_secret=user, organization_secret=org, max_retries=0)
+def sync_loop():
+    while True:
+        try:
+            client.get_instance(5)
+        except oc.OpenConnectorsError:
+            pass
+async def async_main():
+    ac = oc.AsyncClient(base_url=base, user_secret=user, organization_secret=org, max_retries=0)
+    async def one():
+        while True:
+            try:
+                await ac.get_instance(5)
+            except oc.OpenConnectorsError:
+                pass
+    await asyncio.gather(*[one() for _ in range(4)])
+for _ in range(6):
+    threading.Thread(target=sync_loop, daemon=True).start()
+threading.Thread(target=lambda: asyncio.run(async_main()), daemon=True).start()
+time.sleep(random.uniform(0.05, 0.25))
+print("exiting", flush=True)
+"""
+
+
+def test_exit_with_calls_in_flight_and_logging_on(sb: Sandbox) -> None:
+    """The interpreter exits while daemon threads and an event loop have calls in
+    flight and every call logs at DEBUG: no abort, no crash, no panic message. (Before
+    the log records were emitted from Python, about one exit in eight aborted with
+    "FATAL: exception not rethrown": logging ran beneath a Rust frame and CPython ended
+    the thread there with pthread_exit.)"""
+    import subprocess
+    import sys
+
+    for run in range(12):
+        proc = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT, sb.base_url, DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, f"run {run}: exit {proc.returncode}: {proc.stderr[-2000:]}"
+        assert proc.stdout == "exiting\n"
+        for bad in ("panicked", "Fatal Python error", "FATAL", "Traceback"):
+            assert bad not in proc.stderr, f"run {run}: {proc.stderr[-2000:]}"

@@ -398,15 +398,19 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         ResultKind::Model(_) => "native = ",
         ResultKind::Nothing => "",
     };
+    // The call's log records are emitted here, in Python, whatever the outcome:
+    // `logging` must not run beneath a Rust frame (see `_base.emit_logs`).
     let _ = writeln!(
         o,
-        "        {target}{native}(\n            \"{}\",\n            {{",
+        "        try:\n            {target}{native}(\n                \"{}\",\n                {{",
         op.name
     );
     for p in op.params {
-        let _ = writeln!(o, "                \"{0}\": {0},", p.name);
+        let _ = writeln!(o, "                    \"{0}\": {0},", p.name);
     }
-    o.push_str("            },\n            options,\n        )\n");
+    o.push_str(
+        "                },\n                options,\n            )\n        finally:\n            _base.emit_logs()\n",
+    );
     if let ResultKind::Model(m) = op.result {
         let _ = writeln!(o, "        return {}._from_native(native)", m.name);
     }

@@ -11,17 +11,38 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import logging
 from types import TracebackType
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 from . import _native
 
-__all__ = ["Model", "SyncClient", "AsyncClient", "call_options", "to_datetime"]
+__all__ = ["Model", "SyncClient", "AsyncClient", "call_options", "emit_logs", "to_datetime"]
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 M = TypeVar("M", bound="Model")
 C = TypeVar("C", bound="_ClientBase")
+
+
+_logger = logging.getLogger("open_connectors")
+
+
+def emit_logs() -> None:
+    """Emits the core's waiting log records to the ``open_connectors`` logger.
+
+    Called by every generated method after its native call, in the caller's thread or
+    coroutine. The records are emitted here, in Python, rather than by the native
+    module: a ``logging`` handler runs Python code and I/O, and a daemon thread switched
+    out beneath a Rust frame while the interpreter finalizes would be ended there with
+    ``pthread_exit``, which aborts the process.
+    """
+    records = _native.take_log_records()
+    if records is None:
+        return
+    for level, text in records:
+        if _logger.isEnabledFor(level):
+            _logger.log(level, text)
 
 
 def to_datetime(millis: Optional[int]) -> Optional[datetime.datetime]:

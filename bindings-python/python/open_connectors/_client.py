@@ -143,20 +143,23 @@ class Client(_base.SyncClient):
         options = None
         if timeout is not None or max_retries is not None or extra_headers is not None:
             options = _base.call_options(timeout, max_retries, extra_headers)
-        native = self._native.call(
-            "create_instance",
-            {
-                "element": element,
-                "name": name,
-                "tags": tags,
-                "configuration": configuration,
-                "provider_data": provider_data,
-                "external_authentication": external_authentication,
-                "endpoint": endpoint,
-                "extra": extra,
-            },
-            options,
-        )
+        try:
+            native = self._native.call(
+                "create_instance",
+                {
+                    "element": element,
+                    "name": name,
+                    "tags": tags,
+                    "configuration": configuration,
+                    "provider_data": provider_data,
+                    "external_authentication": external_authentication,
+                    "endpoint": endpoint,
+                    "extra": extra,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
         return Instance._from_native(native)
 
     def get_instance(
@@ -180,13 +183,16 @@ class Client(_base.SyncClient):
         options = None
         if timeout is not None or max_retries is not None or extra_headers is not None:
             options = _base.call_options(timeout, max_retries, extra_headers)
-        native = self._native.call(
-            "get_instance",
-            {
-                "instance_id": instance_id,
-            },
-            options,
-        )
+        try:
+            native = self._native.call(
+                "get_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
         return Instance._from_native(native)
 
     def delete_instance(
@@ -211,13 +217,16 @@ class Client(_base.SyncClient):
         options = None
         if timeout is not None or max_retries is not None or extra_headers is not None:
             options = _base.call_options(timeout, max_retries, extra_headers)
-        self._native.call(
-            "delete_instance",
-            {
-                "instance_id": instance_id,
-            },
-            options,
-        )
+        try:
+            self._native.call(
+                "delete_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
 
 
 class AsyncClient(_base.AsyncClient):
@@ -325,20 +334,23 @@ class AsyncClient(_base.AsyncClient):
         options = None
         if timeout is not None or max_retries is not None or extra_headers is not None:
             options = _base.call_options(timeout, max_retries, extra_headers)
-        native = await self._native.call_async(
-            "create_instance",
-            {
-                "element": element,
-                "name": name,
-                "tags": tags,
-                "configuration": configuration,
-                "provider_data": provider_data,
-                "external_authentication": external_authentication,
-                "endpoint": endpoint,
-                "extra": extra,
-            },
-            options,
-        )
+        try:
+            native = await self._native.call_async(
+                "create_instance",
+                {
+                    "element": element,
+                    "name": name,
+                    "tags": tags,
+                    "configuration": configuration,
+                    "provider_data": provider_data,
+                    "external_authentication": external_authentication,
+                    "endpoint": endpoint,
+                    "extra": extra,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
         return Instance._from_native(native)
 
     async def get_instance(
@@ -362,13 +374,16 @@ class AsyncClient(_base.AsyncClient):
         options = None
         if timeout is not None or max_retries is not None or extra_headers is not None:
             options = _base.call_options(timeout, max_retries, extra_headers)
-        native = await self._native.call_async(
-            "get_instance",
-            {
-                "instance_id": instance_id,
-            },
-            options,
-        )
+        try:
+            native = await self._native.call_async(
+                "get_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
         return Instance._from_native(native)
 
     async def delete_instance(
@@ -393,10 +408,13 @@ class AsyncClient(_base.AsyncClient):
         options = None
         if timeout is not None or max_retries is not None or extra_headers is not None:
             options = _base.call_options(timeout, max_retries, extra_headers)
-        await self._native.call_async(
-            "delete_instance",
-            {
-                "instance_id": instance_id,
-            },
-            options,
-        )
+        try:
+            await self._native.call_async(
+                "delete_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()

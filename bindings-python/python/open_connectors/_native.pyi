@@ -2,12 +2,13 @@
 # Generic: it names no operation; the typed surface is the generated _client.py.
 # tests/test_stubs.py checks that these stubs and the module agree.
 
-from typing import Any, Awaitable, Mapping, Optional, final
+from typing import Any, Awaitable, List, Mapping, Optional, Tuple, final
 
 __all__ = [
     "NativeClient",
     "NativeModel",
     "redact_json",
+    "take_log_records",
     "decode_model",
     "__version__",
     "_panic_for_tests",
@@ -17,6 +18,7 @@ __all__ = [
 __version__: str
 
 def redact_json(value: Any) -> Any: ...
+def take_log_records() -> Optional[List[Tuple[int, str]]]: ...
 def decode_model(name: str, data: Mapping[str, Any]) -> NativeModel: ...
 @final
 class NativeModel:
