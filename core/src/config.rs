@@ -246,6 +246,8 @@ mod tests {
             assert!(r.base_url().ends_with("/elements/api-v2"));
         }
         assert_eq!("TRIAL_US10".parse::<Region>().unwrap(), Region::TrialUs10);
+        assert_eq!(Region::TrialUs10.to_string(), Region::TrialUs10.name());
+        assert_eq!(format!("[{}]", Region::Us2), "[us2]");
         let e = "mars".parse::<Region>().unwrap_err();
         assert_eq!(e.field(), Some("region"));
     }
@@ -306,6 +308,13 @@ mod tests {
             assert!(!e.to_string().contains("pw123456"), "{e}");
         }
         assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
+        assert_eq!(
+            without_userinfo("https://user:PASSWORD123@exa mple.com/x@y"),
+            "https://***@exa mple.com/x@y"
+        );
+        assert_eq!(without_userinfo("h://u:p@h"), "h://***@h");
+        assert_eq!(without_userinfo("PASSWORD123@exa mple"), "***@exa mple");
+        assert_eq!(without_userinfo("no credentials"), "no credentials");
     }
 
     #[test]

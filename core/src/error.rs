@@ -719,6 +719,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn status_error_display_says_what_the_body_was() {
+        let mut e = StatusError {
+            status: 502,
+            message: None,
+            provider_message: None,
+            request_id: None,
+            header_request_id: None,
+            retry_after: None,
+            body: " \n".to_owned(),
+        };
+        assert_eq!(e.to_string(), "HTTP 502 (server): empty body");
+        e.body = "<html>".to_owned();
+        assert_eq!(
+            e.to_string(),
+            "HTTP 502 (server): the body is not a platform error"
+        );
+        e.message = Some("Bad gateway".to_owned());
+        e.provider_message = Some("upstream".to_owned());
+        e.request_id = Some("r-1".to_owned());
+        assert_eq!(
+            e.to_string(),
+            "HTTP 502 (server): Bad gateway; provider: upstream [request id r-1]"
+        );
+    }
+
+    #[test]
     fn codes_by_status() {
         assert_eq!(ErrorCode::from_status(400).as_str(), "bad_request");
         assert_eq!(ErrorCode::from_status(401).as_str(), "authentication");

@@ -685,6 +685,77 @@ mod tests {
         }
     }
 
+    fn secret_client(answers: Vec<Result<HttpResponse, TransportError>>) -> Client {
+        Client::builder()
+            .use_env(false)
+            .base_url("http://127.0.0.1:9/elements/api-v2")
+            .user_secret("user-secret-0123456789")
+            .organization_secret("org-secret-0123456789")
+            .max_retries(0)
+            .transport(Scripted {
+                answers: Mutex::new(answers),
+                sent: Arc::new(Mutex::new(0)),
+            })
+            .build()
+            .unwrap()
+    }
+
+    fn assert_masked(e: &Error) {
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(!text.contains("user-secret-0123456789"), "{text}");
+            assert!(!text.contains("org-secret-0123456789"), "{text}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn secrets_echoed_into_decode_and_connection_errors_are_masked() {
+        let c = secret_client(vec![Ok(response(
+            200,
+            &[],
+            "not JSON: Authorization: User user-secret-0123456789, Organization org-secret-0123456789",
+        ))]);
+        let e = c.get_instance(5).await.unwrap_err();
+        assert_eq!(e.code().as_str(), "decode");
+        assert_masked(&e);
+        let body = e.body().unwrap();
+        assert!(
+            body.contains("User [REDACTED], Organization [REDACTED]"),
+            "{body}"
+        );
+
+        let c = secret_client(vec![Err(TransportError::Connect(
+            "proxy refused User user-secret-0123456789".into(),
+        ))]);
+        let e = c.get_instance(5).await.unwrap_err();
+        assert_eq!(e.code().as_str(), "connection");
+        assert_masked(&e);
+        assert!(
+            e.to_string().contains("proxy refused User [REDACTED]"),
+            "{e}"
+        );
+
+        let c = secret_client(vec![Err(TransportError::Io(
+            "reset after org-secret-0123456789".into(),
+        ))]);
+        let e = c.get_instance(5).await.unwrap_err();
+        assert_masked(&e);
+        assert!(e.to_string().contains("reset after [REDACTED]"), "{e}");
+    }
+
+    #[test]
+    fn max_retries_reads_the_client_then_the_call_options() {
+        let (c, _) = client(vec![], 3);
+        assert_eq!(c.max_retries(), 3);
+        let per_call = c
+            .with_options(CallOptions {
+                max_retries: Some(7),
+                ..CallOptions::default()
+            })
+            .unwrap();
+        assert_eq!(per_call.max_retries(), 7);
+        assert_eq!(c.max_retries(), 3);
+    }
+
     #[test]
     fn builder_checks_and_env() {
         let e = Client::builder().use_env(false).build().unwrap_err();

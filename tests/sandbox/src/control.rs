@@ -23,6 +23,8 @@ pub(crate) enum Action {
     Endless,
     /// The answer one byte at a time, this long apart.
     Trickle(Duration),
+    /// The full `Content-Length`, half the body, then the connection closes.
+    Reset,
 }
 
 /// A scripted fault, as posted to `POST /__sandbox/faults`.
@@ -248,6 +250,7 @@ fn parse_fault(v: &Value) -> Result<Pending, String> {
         Some(Value::String(s)) if s == "drop" => Action::Drop,
         Some(Value::String(s)) if s == "truncate" => Action::Truncate,
         Some(Value::String(s)) if s == "endless" => Action::Endless,
+        Some(Value::String(s)) if s == "reset" => Action::Reset,
         Some(Value::String(s)) if s == "trickle" => match m.get("every_ms").map(Value::as_u64) {
             Some(Some(n @ 1..=MAX_DELAY_MS)) => Action::Trickle(Duration::from_millis(n)),
             _ => {
@@ -258,7 +261,7 @@ fn parse_fault(v: &Value) -> Result<Pending, String> {
         },
         Some(v) => {
             return Err(format!(
-                "fault action must be \"respond\", \"drop\", \"truncate\", \"endless\" or \"trickle\", not {v}"
+                "fault action must be \"respond\", \"drop\", \"truncate\", \"reset\", \"endless\" or \"trickle\", not {v}"
             ));
         }
     };
@@ -367,10 +370,10 @@ mod tests {
     fn fault_validation() {
         assert!(parse_faults(br#"{"method":"POST","path":"/elements/api-v2/instances","count":2,"status":503,"headers":{"retry-after":"2"},"body":{"a":1},"delay_ms":0}"#).is_ok());
         assert!(
-            parse_faults(br#"[{"action":"drop"},{"action":"truncate","body":"abc"},{"action":"endless"},{"action":"trickle","every_ms":1}]"#)
+            parse_faults(br#"[{"action":"drop"},{"action":"truncate","body":"abc"},{"action":"endless"},{"action":"trickle","every_ms":1},{"action":"reset"}]"#)
                 .unwrap()
                 .len()
-                == 4
+                == 5
         );
         for (bad, needle) in [
             (&br#"{"stauts":503}"#[..], "unknown fault field \"stauts\""),

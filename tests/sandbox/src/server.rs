@@ -110,6 +110,9 @@ pub(crate) enum Pace {
     /// One byte, then a pause, and so on, with the `Content-Length` of the whole
     /// body announced up front: a slow server, not a short answer.
     Trickle(std::time::Duration),
+    /// The `Content-Length` of the whole body, its first half, then the connection
+    /// closes: a reset in the middle of the body.
+    Reset,
 }
 
 /// The response body hyper sends: see [`Pace`].
@@ -124,7 +127,7 @@ const FILLER: &[u8; 64] = b"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 
 impl hyper::body::Body for Body {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
@@ -134,6 +137,16 @@ impl hyper::body::Body for Body {
         let this = &mut *self;
         match this.pace {
             Pace::Whole if this.body.is_empty() => Poll::Ready(None),
+            Pace::Reset if this.sleep.is_some() => Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "the sandbox resets the connection mid-body",
+            )))),
+            Pace::Reset => {
+                // Marks the half as sent (the sleep is never polled).
+                this.sleep = Some(Box::pin(tokio::time::sleep(std::time::Duration::ZERO)));
+                let half = this.body.split_to(this.body.len() / 2);
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(half))))
+            }
             Pace::Whole => Poll::Ready(Some(Ok(hyper::body::Frame::data(std::mem::take(
                 &mut this.body,
             ))))),
@@ -160,7 +173,7 @@ impl hyper::body::Body for Body {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.pace != Pace::Endless && self.body.is_empty()
+        !matches!(self.pace, Pace::Endless | Pace::Reset) && self.body.is_empty()
     }
 
     fn size_hint(&self) -> hyper::body::SizeHint {
@@ -321,6 +334,20 @@ async fn platform_request(
         (Action::Endless, status) => {
             let mut reply = scripted(&fault, status.unwrap_or(StatusCode::OK), &request_id);
             reply.pace = Pace::Endless;
+            reply
+        }
+        (Action::Reset, status) => {
+            let mut reply = if fault.body.is_some() {
+                scripted(&fault, status.unwrap_or(StatusCode::OK), &request_id)
+            } else {
+                let mut reply = platform_reply(shared, parts, &body, &request_id);
+                if let Some(status) = status {
+                    reply.status = status;
+                }
+                apply_headers(&mut reply.headers, &fault);
+                reply
+            };
+            reply.pace = Pace::Reset;
             reply
         }
         (Action::Trickle(every), status) => {
