@@ -74,3 +74,29 @@ contract: sandbox $(CONTRACT_READY)
 	  --url "$$OPEN_CONNECTORS_BASE_URL" \
 	  -H "Authorization: User $$OPEN_CONNECTORS_USER_SECRET, Organization $$OPEN_CONNECTORS_ORGANIZATION_SECRET" \
 	  --max-examples 20 --generation-deterministic --no-shrink'
+
+# Mutation testing of the core (cargo-mutants, into target/tools; settings in
+# .cargo/mutants.toml): every mutant of core/src is built and tested with the core's
+# and the generator's tests in a copy of the tree. Not part of `make test` (about 40
+# minutes on 2 cores). Fails when fewer than MUTANTS_MIN_PERCENT of the viable mutants
+# are caught; the survivors are listed in target/mutants/mutants.out/missed.txt.
+# `make mutants MUTANTS_ARGS="-f core/src/redact.rs"` runs a part.
+MUTANTS_BIN := $(CARGO_TARGET_DIR)/tools/bin/cargo-mutants
+MUTANTS_MIN_PERCENT ?= 95
+MUTANTS_ARGS ?=
+.PHONY: mutants
+$(MUTANTS_BIN):
+	cargo install cargo-mutants --version 27.1.0 --locked --root $(CARGO_TARGET_DIR)/tools
+
+mutants: $(MUTANTS_BIN)
+	env -u CARGO_TARGET_DIR PATH="$(CARGO_TARGET_DIR)/tools/bin:$$PATH" \
+	  cargo mutants --output $(CARGO_TARGET_DIR)/mutants $(MUTANTS_ARGS) || true
+	@out=$(CARGO_TARGET_DIR)/mutants/mutants.out; \
+	  caught=$$(wc -l < $$out/caught.txt); missed=$$(wc -l < $$out/missed.txt); \
+	  timeout=$$(wc -l < $$out/timeout.txt); unviable=$$(wc -l < $$out/unviable.txt); \
+	  viable=$$((caught + missed + timeout)); \
+	  echo "mutants: $$caught caught, $$timeout timed out, $$missed missed of $$viable viable ($$unviable unviable)"; \
+	  [ "$$viable" -gt 0 ] || { echo "mutants: nothing was tested"; exit 1; }; \
+	  pct=$$(( (caught + timeout) * 100 / viable )); echo "mutants: $$pct% caught"; \
+	  [ "$$missed" -eq 0 ] || { echo "missed:"; sed 's/^/  /' $$out/missed.txt; }; \
+	  [ "$$pct" -ge $(MUTANTS_MIN_PERCENT) ] || { echo "mutants: below $(MUTANTS_MIN_PERCENT)%"; exit 1; }

@@ -335,6 +335,8 @@ export declare class ClientClosedError extends OpenConnectorsError {
 /** A fault inside the SDK itself (a bug): reported as an error, never a crash. */
 export declare class InternalError extends OpenConnectorsError {
   readonly code: 'internal'
+  /** What went wrong inside the SDK (e.g. the message of a caught panic). */
+  readonly reason: string | null
 }
 
 /** Every operation of the core's table: method, positional arguments, options, result model. */

@@ -156,6 +156,8 @@ class ClientClosedError extends OpenConnectorsError {
 class InternalError extends OpenConnectorsError {
   constructor(message, payload = {}) {
     super(message, { ...payload, code: payload.code ?? 'internal' })
+    /** What went wrong inside the SDK (e.g. the message of a caught panic). */
+    this.reason = payload.reason ?? null
   }
 }
 

@@ -607,13 +607,20 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
             "The client was closed before the call; nothing was sent.",
         )
     },
-    class(
-        "InternalError",
-        Some("OpenConnectorsError"),
-        "internal",
-        &[ErrorCode::Internal],
-        "A fault inside the SDK itself (a bug): reported as an error, never a crash.",
-    ),
+    ErrorClass {
+        attrs: &[attr(
+            "reason",
+            AttrType::OptText,
+            "What went wrong inside the SDK (e.g. the message of a caught panic).",
+        )],
+        ..class(
+            "InternalError",
+            Some("OpenConnectorsError"),
+            "internal",
+            &[ErrorCode::Internal],
+            "A fault inside the SDK itself (a bug): reported as an error, never a crash.",
+        )
+    },
 ];
 
 impl ErrorClass {
@@ -717,6 +724,95 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn payload_json(e: &Error, lang: Lang) -> Value {
+        Value::Object(e.payload(lang))
+    }
+
+    #[test]
+    fn payloads_carry_every_attribute_in_each_languages_spelling_and_units() {
+        use serde_json::json;
+        let e = Error::invalid("base_url", "is required");
+        assert_eq!(
+            payload_json(&e, Lang::Python),
+            json!({"class": "InvalidInputError", "message": "invalid input: base_url: is required",
+                   "code": "invalid_input", "field": "base_url", "reason": "is required"})
+        );
+        let e = Error::Connection {
+            reason: "refused".into(),
+            request_sent: RequestSent::No,
+            attempts: 3,
+        };
+        let p = payload_json(&e, Lang::Node);
+        assert_eq!(p["class"], "ApiConnectionError");
+        assert_eq!(p["code"], "connection");
+        assert_eq!(p["reason"], "refused");
+        assert_eq!(p["requestSent"], "no");
+        assert_eq!(p["attempts"], 3);
+        let e = Error::Timeout {
+            timeout: Duration::from_millis(1500),
+            request_sent: RequestSent::Maybe,
+            attempts: 2,
+        };
+        let (py, node) = (payload_json(&e, Lang::Python), payload_json(&e, Lang::Node));
+        assert_eq!(
+            (py["timeout"].as_f64(), node["timeout"].as_f64()),
+            (Some(1.5), Some(1500.0))
+        );
+        assert_eq!(
+            (py["request_sent"].as_str(), node["requestSent"].as_str()),
+            (Some("maybe"), Some("maybe"))
+        );
+        assert_eq!(py["attempts"], 2);
+        let e = Error::Status(Box::new(StatusError {
+            status: 429,
+            message: Some("slow down".into()),
+            provider_message: Some("vendor says".into()),
+            request_id: Some("body-id".into()),
+            header_request_id: Some("header-id".into()),
+            retry_after: Some(Duration::from_secs(2)),
+            body: "{}".into(),
+        }));
+        let (py, node) = (payload_json(&e, Lang::Python), payload_json(&e, Lang::Node));
+        assert_eq!(py["class"], "RateLimitError");
+        assert_eq!(py["status"], 429);
+        assert_eq!(py["request_id"], "body-id");
+        assert_eq!(node["headerRequestId"], "header-id");
+        assert_eq!(py["platform_message"], "slow down");
+        assert_eq!(node["providerMessage"], "vendor says");
+        assert_eq!(py["body"], "{}");
+        assert_eq!(
+            (py["retry_after"].as_f64(), node["retryAfter"].as_f64()),
+            (Some(2.0), Some(2000.0))
+        );
+        let e = Error::Decode(Box::new(DecodeError {
+            status: 200,
+            request_id: Some("r".into()),
+            reason: "not JSON".into(),
+            body: "<html>".into(),
+        }));
+        let p = payload_json(&e, Lang::Python);
+        assert_eq!(
+            (p["code"].as_str(), p["reason"].as_str()),
+            (Some("decode"), Some("not JSON"))
+        );
+        assert_eq!(
+            (p["status"].as_u64(), p["body"].as_str()),
+            (Some(200), Some("<html>"))
+        );
+        assert_eq!(p["request_id"], "r");
+        let e = Error::Internal {
+            reason: "a bug".into(),
+        };
+        let p = payload_json(&e, Lang::Node);
+        assert_eq!(
+            (p["class"].as_str(), p["reason"].as_str()),
+            (Some("InternalError"), Some("a bug"))
+        );
+        let p = payload_json(&Error::ClientClosed, Lang::Python);
+        assert_eq!(p["code"], "client_closed");
+        assert_eq!(p["class"], "ClientClosedError");
+    }
 
     #[test]
     fn status_error_display_says_what_the_body_was() {

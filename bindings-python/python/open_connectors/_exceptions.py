@@ -278,6 +278,20 @@ class InternalError(OpenConnectorsError):
 
     default_code = "internal"
 
+    #: What went wrong inside the SDK (e.g. the message of a caught panic).
+    reason: Optional[str]
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        code: Optional[str] = None,
+        reason: Optional[str] = None,
+    ) -> None:
+        super().__init__(text, code=code)
+        self.reason = reason
+
 
 # Shown (and pickled) as open_connectors.<Name>, where users import them from.
 for _name in __all__:
