@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'decode'
   | 'client_closed'
   | 'internal'
+  | 'oauth_denied'
 
 /** Settings of a {@link Client}. Missing ones fall back to the environment. */
 export interface ClientOptions {
@@ -130,6 +131,81 @@ export interface CreateInstanceOptions {
   extra?: JsonObject | null
 }
 
+/** The options of {@link Client.listInstances}. */
+export interface ListInstancesOptions {
+  /** Only instances with these tags. */
+  tags?: string[] | null
+  /** Only instances whose name or element key contains this text. */
+  search?: string | null
+  /** `false` for a lighter answer (no configuration). */
+  hydrate?: boolean | null
+  /** Items per page (1 to 200; the platform's default is 200). */
+  pageSize?: number | null
+  /** Where to start: the `nextCursor` of a page seen before (resumes a listing). */
+  cursor?: string | null
+}
+
+/** The options of {@link Client.updateInstance}. */
+export interface UpdateInstanceOptions {
+  /** The new display name. */
+  name?: string | null
+  /** The new tags, replacing the old ones. */
+  tags?: string[] | null
+  /** Configuration keys to set (secret values are redacted from logs and errors). */
+  configuration?: JsonObject | null
+  /** More top-level body fields, passed through as given. */
+  extra?: JsonObject | null
+}
+
+/** The options of {@link Client.reauthenticateInstance}. */
+export interface ReauthenticateInstanceOptions {
+  /** The authorization code the provider's redirect carried (single-use). */
+  code: string
+  /** Configuration keys to set at the same time. */
+  configuration?: JsonObject | null
+}
+
+/** The options of {@link Client.getOauthUrl}. */
+export interface GetOauthUrlOptions {
+  /** Your OAuth app's client id (consumer key) at the provider. */
+  apiKey: string
+  /** Your OAuth app's client secret at the provider. */
+  apiSecret: string
+  /** Where the provider sends the user back (registered with the provider). */
+  callbackUrl: string
+  /** The OAuth scope to ask for, when the element takes one. */
+  scope?: string | null
+  /**
+   * A value the provider hands back unchanged: check it in the callback (CSRF). The platform's
+   * default is the element key.
+   */
+  state?: string | null
+  /** The provider's site, for elements hosted per customer. */
+  siteAddress?: string | null
+  /** OAuth 1: the request token from `get_oauth1_token`. */
+  requestToken?: string | null
+  /** Element-specific query parameters (e.g. `subdomain`), passed through as text. */
+  extra?: JsonObject | null
+}
+
+/** The options of {@link Client.getOauth1Token}. */
+export interface GetOauth1TokenOptions {
+  /** Your OAuth app's client id (consumer key) at the provider. */
+  apiKey: string
+  /** Your OAuth app's client secret at the provider. */
+  apiSecret: string
+  /** Where the provider sends the user back (registered with the provider). */
+  callbackUrl: string
+}
+
+/** The options of {@link Client.listElements}. */
+export interface ListElementsOptions {
+  /** Items per page (1 to 200; the platform's default is 200). */
+  pageSize?: number | null
+  /** Where to start: the `nextCursor` of a page seen before (resumes a listing). */
+  cursor?: string | null
+}
+
 /**
  * An authenticated connector instance. Its `token` is the credential of every later call on
  * it; it is never shown by repr or inspect. Fields the SDK does not know are kept as own
@@ -187,6 +263,117 @@ export declare class Instance {
 }
 
 /**
+ * An element (connector) of the platform's catalogue: what an instance is created from. Fields
+ * the SDK does not know are kept as own properties too; `util.inspect` hides secrets;
+ * `toJSON()` returns the whole JSON as received.
+ */
+export declare class Element {
+  /** Checks and wraps the JSON object the platform sent (e.g. one saved with `toJSON()`). */
+  constructor(json: JsonObject)
+  /** The same as `new Element(json)`. */
+  static fromJSON(json: JsonObject): Element
+  /** The numeric element id. */
+  id: number
+  /** The element key, e.g. `sfdc`. */
+  key: string
+  /** The display name. */
+  name: string
+  /** What it connects to. */
+  description: string | null
+  /** Whether it can be used. */
+  active: boolean | null
+  /** The hub it belongs to, e.g. `crm`. */
+  hub: string | null
+  /** How instances authenticate: `oauth2`, `oauth1`, `basic`, ... */
+  authenticationType: string | null
+  /** Whether it uses OAuth. */
+  typeOauth: boolean | null
+  /** The URL of its logo. */
+  image: string | null
+  /** Any other field the platform sent. */
+  [key: string]: unknown
+  /** The whole JSON object as received (a copy). */
+  toJSON(): JsonObject
+}
+
+/**
+ * One configuration key an element's instances take: what a create form asks for. Fields the
+ * SDK does not know are kept as own properties too; `util.inspect` hides secrets; `toJSON()`
+ * returns the whole JSON as received.
+ */
+export declare class ConfigField {
+  /** Checks and wraps the JSON object the platform sent (e.g. one saved with `toJSON()`). */
+  constructor(json: JsonObject)
+  /** The same as `new ConfigField(json)`. */
+  static fromJSON(json: JsonObject): ConfigField
+  /** The configuration key, e.g. `oauth.api.key`. */
+  key: string
+  /** Its display name. */
+  name: string | null
+  /** Whether a create must give it. */
+  required: boolean | null
+  /** Its data type, e.g. `TEXTFIELD_32`, `PASSWORD`, `BOOLEAN`. */
+  type: string | null
+  /** Its default value, if any. */
+  default: string | null
+  /** What it is for. */
+  description: string | null
+  /** Whether the platform's console hides it. */
+  hidden: boolean | null
+  /** Whether it is internal to the platform. */
+  internal: boolean | null
+  /** Any other field the platform sent. */
+  [key: string]: unknown
+  /** The whole JSON object as received (a copy). */
+  toJSON(): JsonObject
+}
+
+/**
+ * The request token and its secret for an OAuth 1 element (step 1 of OAuth 1); the secret is
+ * never shown by repr or inspect. Fields the SDK does not know are kept as own properties too;
+ * `util.inspect` hides secrets; `toJSON()` returns the whole JSON as received.
+ */
+export declare class OAuth1Token {
+  /** Checks and wraps the JSON object the platform sent (e.g. one saved with `toJSON()`). */
+  constructor(json: JsonObject)
+  /** The same as `new OAuth1Token(json)`. */
+  static fromJSON(json: JsonObject): OAuth1Token
+  /** The request token: pass it as `requestToken` when getting the OAuth URL. */
+  token: string
+  /** The request token's secret: `providerData.secret` of the create. */
+  secret: string
+  /** Any other field the platform sent. */
+  [key: string]: unknown
+  /** The whole JSON object as received (a copy). */
+  toJSON(): JsonObject
+}
+
+/**
+ * What the provider's redirect to your callback URL carried: the single-use `code` for
+ * `createInstance` or `reauthenticateInstance` (never shown by repr or inspect), and the
+ * `state` you sent. Fields the SDK does not know are kept as own properties too;
+ * `util.inspect` hides secrets; `toJSON()` returns the whole JSON as received.
+ */
+export declare class OAuthCallback {
+  /** Checks and wraps the JSON object the platform sent (e.g. one saved with `toJSON()`). */
+  constructor(json: JsonObject)
+  /** The same as `new OAuthCallback(json)`. */
+  static fromJSON(json: JsonObject): OAuthCallback
+  /** The authorization code (OAuth 2): `provider_data={"code": ...}` of the create. */
+  code: string | null
+  /** The state, as sent with the authorization request. */
+  state: string | null
+  /** OAuth 1: the request token. */
+  oauthToken: string | null
+  /** OAuth 1: the verifier. */
+  oauthVerifier: string | null
+  /** Any other field the platform sent. */
+  [key: string]: unknown
+  /** The whole JSON object as received (a copy). */
+  toJSON(): JsonObject
+}
+
+/**
  * A client of the platform API. One client shares one connection pool; it is safe to make many
  * calls on it at once.
  */
@@ -206,6 +393,69 @@ export declare class Client {
    * repeated delete of a deleted instance answers 404).
    */
   deleteInstance(instanceId: number, requestOptions?: RequestOptions): Promise<void>
+  /**
+   * Lists the organization's instances, page by page. `GET /instances` with `tags[]`,
+   * `searchText`, `hydrate`, `pageSize` and `nextPage`. Returns a pager: iterate it for every
+   * instance, fetching pages as needed, or take its pages. It stops on an empty page or a page
+   * without a next-page token, and fails on a token that repeats. Each page is safe to retry.
+   */
+  listInstances(options?: ListInstancesOptions, requestOptions?: RequestOptions): Pager<Instance>
+  /**
+   * Updates an instance: only the fields given are sent. `PATCH /instances/{id}`. Tags replace
+   * the instance's tags (the platform does not merge them); configuration keys are set one by
+   * one. Returns the updated instance. Not retried once it may have arrived.
+   */
+  updateInstance(instanceId: number, options?: UpdateInstanceOptions, requestOptions?: RequestOptions): Promise<Instance>
+  /**
+   * Re-authenticates an OAuth instance with a fresh authorization code. `PUT
+   * /instances/{id}?reAuthenticate=true` with `providerData.code` (the platform's documented
+   * re-authentication; run the OAuth step again for the code). Only the code and the
+   * configuration given are sent, not the instance's current body (whose secret values the
+   * platform hands back masked). Never retried once it may have arrived: the code is single-use.
+   */
+  reauthenticateInstance(instanceId: number, options: ReauthenticateInstanceOptions, requestOptions?: RequestOptions): Promise<Instance>
+  /**
+   * Enables an instance (after it was disabled, by hand or by failed token refreshes). `PUT
+   * /instances/{id}/enabled`; returns nothing. Safe to retry.
+   */
+  enableInstance(instanceId: number, requestOptions?: RequestOptions): Promise<void>
+  /**
+   * Disables an instance: it stays, but the platform stops using it. `DELETE
+   * /instances/{id}/enabled`; returns nothing. Safe to retry.
+   */
+  disableInstance(instanceId: number, requestOptions?: RequestOptions): Promise<void>
+  /**
+   * Gets the provider's authorization URL to send the user to (OAuth 2, step 1). `GET
+   * /elements/{keyOrId}/oauth/url` with `apiKey`, `apiSecret` and `callbackUrl`; returns the
+   * `oauthUrl` of the answer. The provider redirects the user back to `callbackUrl` with a
+   * `code` (and `state`) for `createInstance` or `reauthenticateInstance`. The API secret
+   * travels in the query, as the platform documents: it is redacted from every log, error and
+   * `Debug`. Safe to retry.
+   */
+  getOauthUrl(element: string | number, options: GetOauthUrlOptions, requestOptions?: RequestOptions): Promise<string>
+  /**
+   * Gets an OAuth 1 request token and its secret (OAuth 1, step 1). `GET
+   * /elements/{keyOrId}/oauth/token` with `apiKey`, `apiSecret` and `callbackUrl`. Pass the
+   * token as `requestToken` to `getOauthUrl`, and keep the secret for the create's
+   * `providerData`. Safe to retry.
+   */
+  getOauth1Token(element: string | number, options: GetOauth1TokenOptions, requestOptions?: RequestOptions): Promise<OAuth1Token>
+  /**
+   * Lists the element catalogue, page by page. `GET /elements` with `pageSize` (at most 200) and
+   * `nextPage`. Returns a pager of elements, fetched as it is read. Each page is safe to retry.
+   */
+  listElements(options?: ListElementsOptions, requestOptions?: RequestOptions): Pager<Element>
+  /**
+   * Gets one element of the catalogue by key or id. `GET /elements/{keyOrId}`. Unknown fields
+   * are kept (`to_dict()`, `toJSON()`, `raw()`). Safe to retry.
+   */
+  getElement(keyOrId: string | number, requestOptions?: RequestOptions): Promise<Element>
+  /**
+   * Lists the configuration keys an element's instances take. `GET
+   * /elements/{keyOrId}/configuration`: key, name, whether required, type, default, description
+   * and whether hidden, for building a create form or checking one. Safe to retry.
+   */
+  getElementConfiguration(keyOrId: string | number, requestOptions?: RequestOptions): Promise<ConfigField[]>
   /** The base URL in use. */
   readonly baseUrl: string
   /** The timeout of one attempt, in milliseconds. */
@@ -286,6 +536,11 @@ export declare class ApiStatusError extends OpenConnectorsError {
   readonly platformMessage: string | null
   /** `providerMessage` of the platform's error body: what the vendor behind it said. */
   readonly providerMessage: string | null
+  /**
+   * The `error` of `providerMessage` when that is JSON with one (e.g. `invalidGrant`: the OAuth
+   * code was refused; ask the user to authorize again).
+   */
+  readonly providerError: string | null
   /** The raw response body, as text. */
   readonly body: string
   /** `Retry-After`, when the server sent one (Python: seconds; Node: milliseconds). */
@@ -339,8 +594,51 @@ export declare class InternalError extends OpenConnectorsError {
   readonly reason: string | null
 }
 
+/**
+ * The OAuth callback carried an error instead of a code (the user denied access, or the
+ * provider refused).
+ */
+export declare class OAuthDeniedError extends OpenConnectorsError {
+  readonly code: 'oauth_denied'
+  /** The provider's `error`, e.g. `accessDenied`. */
+  readonly error: string
+  /** The provider's `errorDescription`, when given. */
+  readonly errorDescription: string | null
+}
+
+/** One page of a listing. */
+export declare class Page<T> {
+  /** The items of this page. */
+  readonly items: T[]
+  /** Where the next page starts (pass it as `cursor` to resume later); null on the last page. */
+  readonly nextCursor: string | null
+  /** How many items the whole listing has, when the platform says. */
+  readonly totalCount: number | null
+}
+
+/**
+ * A listing, fetched page by page as it is iterated (`for await (const item of pager)`). It stops on
+ * an empty page or a page without a next-page token, and throws on a token that repeats. Each page
+ * is a GET, retried as any safe call; a page that still fails throws, and the items already yielded
+ * stay yielded. Iterating again starts the listing over.
+ */
+export declare class Pager<T> implements AsyncIterable<T> {
+  [Symbol.asyncIterator](): AsyncIterator<T>
+  /** The pages, one at a time. */
+  pages(): AsyncIterable<Page<T>>
+  /** Every item (at most `limit`), in one array. */
+  toArray(options?: { limit?: number }): Promise<T[]>
+}
+
+/**
+ * Reads the provider's OAuth redirect to your callback URL (the URL or its query string): its
+ * `code` and `state`. `options.expectedState` is the state you sent: a different one throws an
+ * `InvalidInputError` (CSRF). The provider's `error=...` throws an `OAuthDeniedError`.
+ */
+export declare function parseOAuthCallback(url: string, options?: { expectedState?: string }): OAuthCallback
+
 /** Every operation of the core's table: method, positional arguments, options, result model. */
-export declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null }>
+export declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null; kind: 'model' | 'models' | 'text' | 'pager' | 'nothing' }>
 /** The version of this package. */
 export declare const VERSION: string
 /** The version of the Rust core inside. */

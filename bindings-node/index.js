@@ -89,6 +89,8 @@ class ApiStatusError extends OpenConnectorsError {
     this.platformMessage = payload.platformMessage ?? null
     /** `providerMessage` of the platform's error body: what the vendor behind it said. */
     this.providerMessage = payload.providerMessage ?? null
+    /** The `error` of `providerMessage` when that is JSON with one (e.g. `invalidGrant`: the OAuth code was refused; ask the user to authorize again). */
+    this.providerError = payload.providerError ?? null
     /** The raw response body, as text. */
     this.body = payload.body ?? ''
     /** `Retry-After`, when the server sent one (Python: seconds; Node: milliseconds). */
@@ -161,6 +163,20 @@ class InternalError extends OpenConnectorsError {
   }
 }
 
+/**
+ * The OAuth callback carried an error instead of a code (the user denied access, or the
+ * provider refused).
+ */
+class OAuthDeniedError extends OpenConnectorsError {
+  constructor(message, payload = {}) {
+    super(message, { ...payload, code: payload.code ?? 'oauth_denied' })
+    /** The provider's `error`, e.g. `accessDenied`. */
+    this.error = payload.error ?? ''
+    /** The provider's `errorDescription`, when given. */
+    this.errorDescription = payload.errorDescription ?? null
+  }
+}
+
 const ERRORS = {
   OpenConnectorsError,
   InvalidInputError,
@@ -177,6 +193,7 @@ const ERRORS = {
   InternalServerError,
   ClientClosedError,
   InternalError,
+  OAuthDeniedError,
 }
 rt.nameClasses(ERRORS)
 
@@ -195,8 +212,62 @@ class Instance extends rt.Model {
   static CLASSES = ERRORS
 }
 
+/**
+ * An element (connector) of the platform's catalogue: what an instance is created from. Every
+ * field the platform sent is an own property, named as the API names it; the typed fields are
+ * decoded by the core (dates as `Date`). `Element.fromJSON(json)` rebuilds one; `toJSON()`
+ * returns the JSON exactly as received.
+ */
+class Element extends rt.Model {
+  static MODEL = 'Element'
+  static DATE_FIELDS = []
+  static CLASSES = ERRORS
+}
+
+/**
+ * One configuration key an element's instances take: what a create form asks for. Every field
+ * the platform sent is an own property, named as the API names it; the typed fields are
+ * decoded by the core (dates as `Date`). `ConfigField.fromJSON(json)` rebuilds one; `toJSON()`
+ * returns the JSON exactly as received.
+ */
+class ConfigField extends rt.Model {
+  static MODEL = 'ConfigField'
+  static DATE_FIELDS = []
+  static CLASSES = ERRORS
+}
+
+/**
+ * The request token and its secret for an OAuth 1 element (step 1 of OAuth 1); the secret is
+ * never shown by repr or inspect. Every field the platform sent is an own property, named as
+ * the API names it; the typed fields are decoded by the core (dates as `Date`).
+ * `OAuth1Token.fromJSON(json)` rebuilds one; `toJSON()` returns the JSON exactly as received.
+ */
+class OAuth1Token extends rt.Model {
+  static MODEL = 'OAuth1Token'
+  static DATE_FIELDS = []
+  static CLASSES = ERRORS
+}
+
+/**
+ * What the provider's redirect to your callback URL carried: the single-use `code` for
+ * `createInstance` or `reauthenticateInstance` (never shown by repr or inspect), and the
+ * `state` you sent. Every field the platform sent is an own property, named as the API names
+ * it; the typed fields are decoded by the core (dates as `Date`).
+ * `OAuthCallback.fromJSON(json)` rebuilds one; `toJSON()` returns the JSON exactly as
+ * received.
+ */
+class OAuthCallback extends rt.Model {
+  static MODEL = 'OAuthCallback'
+  static DATE_FIELDS = []
+  static CLASSES = ERRORS
+}
+
 const MODELS = {
   Instance,
+  Element,
+  ConfigField,
+  OAuth1Token,
+  OAuthCallback,
 }
 
 // ---------------------------------------------------------------------------------
@@ -234,18 +305,137 @@ class Client extends rt.ClientBase {
   async deleteInstance(instanceId, requestOptions) {
     await this._call('delete_instance', { instanceId }, requestOptions)
   }
+
+  /**
+   * Lists the organization's instances, page by page. `GET /instances` with `tags[]`,
+   * `searchText`, `hydrate`, `pageSize` and `nextPage`. Returns a pager: iterate it for every
+   * instance, fetching pages as needed, or take its pages. It stops on an empty page or a page
+   * without a next-page token, and fails on a token that repeats. Each page is safe to retry.
+   */
+  listInstances(options, requestOptions) {
+    return this._pager('list_instances', { ...options,  }, requestOptions)
+  }
+
+  /**
+   * Updates an instance: only the fields given are sent. `PATCH /instances/{id}`. Tags replace
+   * the instance's tags (the platform does not merge them); configuration keys are set one by
+   * one. Returns the updated instance. Not retried once it may have arrived.
+   */
+  async updateInstance(instanceId, options, requestOptions) {
+    return this._call('update_instance', { ...options, instanceId }, requestOptions)
+  }
+
+  /**
+   * Re-authenticates an OAuth instance with a fresh authorization code. `PUT
+   * /instances/{id}?reAuthenticate=true` with `providerData.code` (the platform's documented
+   * re-authentication; run the OAuth step again for the code). Only the code and the
+   * configuration given are sent, not the instance's current body (whose secret values the
+   * platform hands back masked). Never retried once it may have arrived: the code is single-use.
+   */
+  async reauthenticateInstance(instanceId, options, requestOptions) {
+    return this._call('reauthenticate_instance', { ...options, instanceId }, requestOptions)
+  }
+
+  /**
+   * Enables an instance (after it was disabled, by hand or by failed token refreshes). `PUT
+   * /instances/{id}/enabled`; returns nothing. Safe to retry.
+   */
+  async enableInstance(instanceId, requestOptions) {
+    await this._call('enable_instance', { instanceId }, requestOptions)
+  }
+
+  /**
+   * Disables an instance: it stays, but the platform stops using it. `DELETE
+   * /instances/{id}/enabled`; returns nothing. Safe to retry.
+   */
+  async disableInstance(instanceId, requestOptions) {
+    await this._call('disable_instance', { instanceId }, requestOptions)
+  }
+
+  /**
+   * Gets the provider's authorization URL to send the user to (OAuth 2, step 1). `GET
+   * /elements/{keyOrId}/oauth/url` with `apiKey`, `apiSecret` and `callbackUrl`; returns the
+   * `oauthUrl` of the answer. The provider redirects the user back to `callbackUrl` with a
+   * `code` (and `state`) for `createInstance` or `reauthenticateInstance`. The API secret
+   * travels in the query, as the platform documents: it is redacted from every log, error and
+   * `Debug`. Safe to retry.
+   */
+  async getOauthUrl(element, options, requestOptions) {
+    return this._call('get_oauth_url', { ...options, element }, requestOptions)
+  }
+
+  /**
+   * Gets an OAuth 1 request token and its secret (OAuth 1, step 1). `GET
+   * /elements/{keyOrId}/oauth/token` with `apiKey`, `apiSecret` and `callbackUrl`. Pass the
+   * token as `requestToken` to `getOauthUrl`, and keep the secret for the create's
+   * `providerData`. Safe to retry.
+   */
+  async getOauth1Token(element, options, requestOptions) {
+    return this._call('get_oauth1_token', { ...options, element }, requestOptions)
+  }
+
+  /**
+   * Lists the element catalogue, page by page. `GET /elements` with `pageSize` (at most 200) and
+   * `nextPage`. Returns a pager of elements, fetched as it is read. Each page is safe to retry.
+   */
+  listElements(options, requestOptions) {
+    return this._pager('list_elements', { ...options,  }, requestOptions)
+  }
+
+  /**
+   * Gets one element of the catalogue by key or id. `GET /elements/{keyOrId}`. Unknown fields
+   * are kept (`to_dict()`, `toJSON()`, `raw()`). Safe to retry.
+   */
+  async getElement(keyOrId, requestOptions) {
+    return this._call('get_element', { keyOrId }, requestOptions)
+  }
+
+  /**
+   * Lists the configuration keys an element's instances take. `GET
+   * /elements/{keyOrId}/configuration`: key, name, whether required, type, default, description
+   * and whether hidden, for building a create form or checking one. Safe to retry.
+   */
+  async getElementConfiguration(keyOrId, requestOptions) {
+    return this._call('get_element_configuration', { keyOrId }, requestOptions)
+  }
 }
 
 /** Every operation: its method, positional arguments and options (for tools and the shared case runner). */
 const OPERATIONS = {
-  create_instance: { method: 'createInstance', positional: [], options: ['element', 'name', 'tags', 'configuration', 'providerData', 'externalAuthentication', 'endpoint', 'extra'], result: 'Instance' },
-  get_instance: { method: 'getInstance', positional: ['instanceId'], options: [], result: 'Instance' },
-  delete_instance: { method: 'deleteInstance', positional: ['instanceId'], options: [], result: null },
+  create_instance: { method: 'createInstance', positional: [], options: ['element', 'name', 'tags', 'configuration', 'providerData', 'externalAuthentication', 'endpoint', 'extra'], result: 'Instance', kind: 'model' },
+  get_instance: { method: 'getInstance', positional: ['instanceId'], options: [], result: 'Instance', kind: 'model' },
+  delete_instance: { method: 'deleteInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
+  list_instances: { method: 'listInstances', positional: [], options: ['tags', 'search', 'hydrate', 'pageSize', 'cursor'], result: 'Instance', kind: 'pager' },
+  update_instance: { method: 'updateInstance', positional: ['instanceId'], options: ['name', 'tags', 'configuration', 'extra'], result: 'Instance', kind: 'model' },
+  reauthenticate_instance: { method: 'reauthenticateInstance', positional: ['instanceId'], options: ['code', 'configuration'], result: 'Instance', kind: 'model' },
+  enable_instance: { method: 'enableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
+  disable_instance: { method: 'disableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
+  get_oauth_url: { method: 'getOauthUrl', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl', 'scope', 'state', 'siteAddress', 'requestToken', 'extra'], result: null, kind: 'text' },
+  get_oauth1_token: { method: 'getOauth1Token', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl'], result: 'OAuth1Token', kind: 'model' },
+  list_elements: { method: 'listElements', positional: [], options: ['pageSize', 'cursor'], result: 'Element', kind: 'pager' },
+  get_element: { method: 'getElement', positional: ['keyOrId'], options: [], result: 'Element', kind: 'model' },
+  get_element_configuration: { method: 'getElementConfiguration', positional: ['keyOrId'], options: [], result: 'ConfigField', kind: 'models' },
+}
+
+/**
+ * Reads the provider's OAuth redirect to your callback URL (the URL or its query string): its
+ * `code` and `state`. `options.expectedState` is the state you sent: a different one is
+ * refused (CSRF). The provider's `error=...` throws an `OAuthDeniedError`.
+ */
+function parseOAuthCallback(url, options) {
+  return rt.parseOAuthCallback(url, options, ERRORS, MODELS)
 }
 
 module.exports = {
   Client,
+  Pager: rt.Pager,
+  Page: rt.Page,
+  parseOAuthCallback,
   Instance,
+  Element,
+  ConfigField,
+  OAuth1Token,
+  OAuthCallback,
   OpenConnectorsError,
   InvalidInputError,
   ApiConnectionError,
@@ -261,6 +451,7 @@ module.exports = {
   InternalServerError,
   ClientClosedError,
   InternalError,
+  OAuthDeniedError,
   OPERATIONS,
   VERSION,
   CORE_VERSION: rt.native.coreVersion(),

@@ -5,7 +5,14 @@ import cjs from './index.js'
 
 export const {
   Client,
+  Pager,
+  Page,
+  parseOAuthCallback,
   Instance,
+  Element,
+  ConfigField,
+  OAuth1Token,
+  OAuthCallback,
   OpenConnectorsError,
   InvalidInputError,
   ApiConnectionError,
@@ -21,6 +28,7 @@ export const {
   InternalServerError,
   ClientClosedError,
   InternalError,
+  OAuthDeniedError,
   OPERATIONS,
   VERSION,
   CORE_VERSION,

@@ -145,12 +145,129 @@ class Model {
   }
 }
 
-/** Wraps a native answer in its model class, or `undefined` for nothing. */
-function fromAnswer(texts, models) {
-  if (texts.length === 0) return undefined
+/** One model object from its texts `[model name, JSON as received, typed fields]`. */
+function modelFrom(texts, models) {
   const Class = models[texts[0]]
   if (Class === undefined) throw new TypeError(`no model class ${texts[0]}`)
   return new Class(undefined, { [FROM_NATIVE]: true, texts })
+}
+
+/** Model objects from `name, json 1, fields 1, json 2, fields 2, ...` starting at `from`. */
+function modelsFrom(texts, from, models) {
+  const name = texts[from]
+  const out = []
+  for (let i = from + 1; i + 1 < texts.length; i += 2) out.push(modelFrom([name, texts[i], texts[i + 1]], models))
+  return out
+}
+
+/**
+ * A native answer as the caller's value (the core's `Output::to_binding_list`):
+ * `[]` is nothing (`undefined`), `['', text]` a string, `['[]', name, json, fields, ...]`
+ * an array of models, `[name, json, fields]` a model.
+ */
+function fromAnswer(texts, models) {
+  if (texts.length === 0) return undefined
+  if (texts[0] === '') return texts[1]
+  if (texts[0] === '[]') return modelsFrom(texts, 1, models)
+  return modelFrom(texts, models)
+}
+
+/** One page of a listing. */
+class Page {
+  constructor(items, nextCursor, totalCount) {
+    /** The items of this page. */
+    this.items = items
+    /** Where the next page starts (pass it as `cursor` to resume later); null on the last page. */
+    this.nextCursor = nextCursor
+    /** How many items the whole listing has, when the platform says. */
+    this.totalCount = totalCount
+  }
+}
+
+/**
+ * A listing, fetched page by page as it is iterated. The stop rules (an empty page, no
+ * next-page token, a token that repeats) and the retries of each page are the core's;
+ * this only converts pages. Iterating again starts the listing over.
+ */
+class Pager {
+  #make
+  #first
+  #models
+  #classes
+
+  constructor(make, classes, models) {
+    this.#make = make
+    this.#classes = classes
+    this.#models = models
+    // Checks the arguments now: bad input throws before anything is sent.
+    this.#first = make()
+  }
+
+  /** The pages, one at a time (each fetched when asked for). */
+  async *pages() {
+    const native = this.#first ?? this.#make()
+    this.#first = null
+    for (;;) {
+      let texts
+      try {
+        texts = await native.nextPage()
+      } catch (e) {
+        throw mapError(e, this.#classes)
+      }
+      if (texts === null || texts === undefined) return
+      const [next, total] = texts
+      yield new Page(modelsFrom(texts, 2, this.#models), next === '' ? null : next, total === '' ? null : Number(total))
+    }
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for await (const page of this.pages()) yield* page.items
+  }
+
+  /** Every item (at most `limit`), in one array. */
+  async toArray({ limit } = {}) {
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new this.#classes.InvalidInputError('invalid input: limit: must be a non-negative integer', {
+        code: 'invalid_input',
+        field: 'limit',
+        reason: 'must be a non-negative integer',
+      })
+    }
+    const out = []
+    if (limit === 0) return out
+    for await (const page of this.pages()) {
+      out.push(...page.items)
+      if (limit !== undefined && out.length >= limit) return out.slice(0, limit)
+    }
+    return out
+  }
+
+  get [Symbol.toStringTag]() {
+    return 'Pager'
+  }
+}
+
+/** `parseOAuthCallback(url, { expectedState })`: the core reads and checks the callback. */
+function parseOAuthCallback(url, options, classes, models) {
+  const invalid = (field, reason) =>
+    new classes.InvalidInputError(`invalid input: ${field}: ${reason}`, { code: 'invalid_input', field, reason })
+  if (typeof url !== 'string') throw invalid('url', `must be a string, got ${typeof url}`)
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw invalid('options', 'must be an object')
+  }
+  const { expectedState, ...rest } = options ?? {}
+  const unknown = Object.keys(rest)
+  if (unknown.length > 0) throw invalid(unknown[0], 'is not an option of parseOAuthCallback (expected expectedState)')
+  if (expectedState !== undefined && expectedState !== null && typeof expectedState !== 'string') {
+    throw invalid('expectedState', `must be a string, got ${typeof expectedState}`)
+  }
+  let texts
+  try {
+    texts = native.parseOAuthCallback(url, expectedState ?? null)
+  } catch (e) {
+    throw mapError(e, classes)
+  }
+  return fromAnswer(texts, models)
 }
 
 /** The function the native layer calls with each log event (JSON text). */
@@ -215,6 +332,21 @@ class ClientBase {
     return fromAnswer(texts, this.#models)
   }
 
+  /** A pager over paged operation `name`: checks the arguments now, sends nothing yet. */
+  _pager(name, args, requestOptions) {
+    const classes = this.#classes
+    const argsText = toJsonText(args, 'options', classes)
+    const optionsText = toJsonText(requestOptions ?? null, 'requestOptions', classes)
+    const make = () => {
+      try {
+        return this.#native.pager(name, argsText, optionsText)
+      } catch (e) {
+        throw mapError(e, classes)
+      }
+    }
+    return new Pager(make, classes, this.#models)
+  }
+
   /** The base URL in use, e.g. `https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2`. */
   get baseUrl() {
     return this.#native.baseUrl
@@ -264,4 +396,4 @@ function nameClasses(classes) {
   }
 }
 
-module.exports = { native, Model, ClientBase, mapError, nameClasses, toJsonText }
+module.exports = { native, Model, ClientBase, Page, Pager, mapError, nameClasses, parseOAuthCallback, toJsonText }

@@ -119,10 +119,24 @@ impl NativeClient {
             None => call.await,
         }
         .map_err(to_napi)?;
-        Ok(out
-            .to_binding_texts(Lang::Node)
-            .map(Vec::from)
-            .unwrap_or_default())
+        Ok(out.to_binding_list(Lang::Node))
+    }
+
+    /// A pager over paged operation `name` with `args` and per-call `options` (JSON
+    /// text, Node names). Bad input throws here, before anything is sent.
+    #[napi(catch_unwind)]
+    pub fn pager(&self, name: String, args: String, options: String) -> napi::Result<NativePager> {
+        let args = parse(&args, "options")?;
+        let options = CallOptions::from_json(Lang::Node, &parse(&options, "requestOptions")?)
+            .map_err(to_napi)?;
+        let pager = self
+            .inner
+            .pager_with(Lang::Node, &name, args, &options)
+            .map_err(to_napi)?;
+        Ok(NativePager {
+            pager: std::sync::Arc::new(tokio::sync::Mutex::new(pager)),
+            log: self.log.clone(),
+        })
     }
 
     /// The base URL in use.
@@ -148,6 +162,39 @@ impl NativeClient {
     pub fn user_agent(&self) -> String {
         self.inner.user_agent().to_owned()
     }
+}
+
+/// A listing, fetched page by page (the core's pager: its stop rules and retries).
+#[napi]
+pub struct NativePager {
+    pager: std::sync::Arc<tokio::sync::Mutex<open_connectors::pager::Pager>>,
+    log: Option<Dispatch>,
+}
+
+#[napi]
+impl NativePager {
+    /// The next page as `[next cursor or "", total count or "", model name, json 1,
+    /// fields 1, ...]`, or `null` once the listing is over.
+    #[napi(catch_unwind)]
+    pub async fn next_page(&self) -> napi::Result<Option<Vec<String>>> {
+        let pager = self.pager.clone();
+        let fetch = async move { pager.lock().await.next_page().await };
+        let page = match &self.log {
+            Some(d) => fetch.with_subscriber(d.clone()).await,
+            None => fetch.await,
+        }
+        .map_err(to_napi)?;
+        Ok(page.map(|p| p.to_binding_list(Lang::Node)))
+    }
+}
+
+/// Reads the provider's OAuth redirect (the callback URL or its query string) and
+/// checks its state: the texts of an `OAuthCallback` model.
+#[napi(js_name = "parseOAuthCallback", catch_unwind)]
+pub fn parse_oauth_callback(url: String, expected_state: Option<String>) -> napi::Result<Vec<String>> {
+    open_connectors::oauth::parse_callback(Lang::Node, &url, expected_state.as_deref())
+        .map(|o| o.to_binding_list(Lang::Node))
+        .map_err(to_napi)
 }
 
 /// Decodes and checks JSON text as model `name` (the core's decoder, for

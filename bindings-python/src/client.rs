@@ -6,7 +6,7 @@
 //! pool belongs to a runtime whose threads the child does not have). It knows no
 //! operation: `call` and `call_async` send whichever the core's table names.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use open_connectors::{CallOptions, Client, ClientBuilder, Error, Lang};
 use pyo3::prelude::*;
@@ -197,6 +197,27 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || self.call_async_inner(py, name, args, options))
     }
+    /// A pager over paged operation `name` (checks `args` now; sends nothing yet).
+    #[pyo3(signature = (name, args, options=None))]
+    fn pager(
+        &self,
+        py: Python<'_>,
+        name: String,
+        args: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<NativePager> {
+        guard(py, || {
+            let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+            let client = self.client().map_err(|e| to_pyerr(py, &e))?;
+            let pager = client
+                .pager_with(Lang::Python, &name, args, &options)
+                .map_err(|e| to_pyerr(py, &e))?;
+            Ok(NativePager {
+                pager: Arc::new(tokio::sync::Mutex::new(pager)),
+            })
+        })
+    }
+
     /// Closes the client: later calls raise ClientClosedError. Calls in flight finish.
     fn close(&self) {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
@@ -238,5 +259,48 @@ impl NativeClient {
     #[getter]
     fn user_agent(&self) -> &str {
         &self.user_agent
+    }
+}
+
+/// A listing, fetched page by page by the core's pager (its stop rules and retries).
+#[pyclass(frozen, module = "open_connectors._native", name = "NativePager")]
+pub struct NativePager {
+    pager: Arc<tokio::sync::Mutex<open_connectors::pager::Pager>>,
+}
+
+#[pymethods]
+impl NativePager {
+    /// The next page as `(items, next_cursor, total_count)`, or None once the listing
+    /// is over; blocks with the GIL released.
+    fn next_page<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let pager = self.pager.clone();
+            log::refresh(py);
+            let page = runtime::wait(py, async move { pager.lock().await.next_page().await })?;
+            completion::into_result(py, Outcome::Page(Box::new(page)))
+        })
+    }
+
+    /// [`next_page`](Self::next_page) for asyncio: a future of the running loop.
+    fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let event_loop = runtime::running_loop(py, "AsyncClient")?;
+            let pager = self.pager.clone();
+            log::refresh(py);
+            let task = async move {
+                Outcome::Page(Box::new(pager.lock().await.next_page().await))
+            };
+            match completion::spawn(py, &event_loop, task)? {
+                Ok(fut) => Ok(fut),
+                Err(task) => {
+                    let locals = TaskLocals::new(event_loop).copy_context(py)?;
+                    pyo3_async_runtimes::generic::future_into_py_with_locals::<
+                        runtime::ForkAwareTokio,
+                        _,
+                        _,
+                    >(py, locals, async move { Ok(task.await) })
+                }
+            }
+        })
     }
 }

@@ -46,6 +46,8 @@ where
 /// What a call resolves to.
 pub enum Outcome {
     Done(Box<Result<Output, Error>>),
+    /// A page of a pager: `None` once the listing is over.
+    Page(Box<Result<Option<open_connectors::pager::Page>, Error>>),
     /// The task panicked or was dropped by the runtime before it finished.
     Lost {
         panicked: bool,
@@ -268,6 +270,11 @@ pub(crate) fn into_result(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_
     match outcome {
         Outcome::Done(done) => match *done {
             Ok(out) => output_to_py(py, out),
+            Err(e) => Err(to_pyerr(py, &e)),
+        },
+        Outcome::Page(page) => match *page {
+            Ok(Some(p)) => crate::convert::page_to_py(py, p),
+            Ok(None) => Ok(py.None().into_bound(py)),
             Err(e) => Err(to_pyerr(py, &e)),
         },
         Outcome::Lost { panicked: true } => Err(internal(py, "the request task panicked")),

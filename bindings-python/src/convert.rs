@@ -207,6 +207,7 @@ fn field_to_py<'py>(py: Python<'py>, value: FieldValue<'_>) -> PyResult<Bound<'p
         FieldValue::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
         FieldValue::Text(s) => PyString::new(py, s).into_any(),
         FieldValue::Texts(tags) => PyList::new(py, tags.iter().map(|t| t.name()))?.into_any(),
+        FieldValue::Strs(items) => PyList::new(py, items.iter().map(String::as_str))?.into_any(),
     })
 }
 
@@ -252,12 +253,31 @@ impl NativeModel {
     }
 }
 
-/// The Python form of an operation's result: `None`, or a [`NativeModel`] for a model.
+/// The Python form of an operation's result: `None`, a `str` for a text, a list of
+/// [`NativeModel`]s for a list, or a [`NativeModel`] for a model.
 pub fn output_to_py(py: Python<'_>, out: Output) -> PyResult<Bound<'_, PyAny>> {
-    if out.model().is_none() {
-        return Ok(py.None().into_bound(py));
+    match out {
+        Output::Text(t) => Ok(PyString::new(py, &t).into_any()),
+        Output::List(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(output_to_py(py, item)?)?;
+            }
+            Ok(list.into_any())
+        }
+        out if out.model().is_none() => Ok(py.None().into_bound(py)),
+        out => Ok(Bound::new(py, NativeModel { out })?.into_any()),
     }
-    Ok(Bound::new(py, NativeModel { out })?.into_any())
+}
+
+/// One page for Python: `(items, next_cursor, total_count)`, the items as
+/// [`NativeModel`]s.
+pub fn page_to_py(py: Python<'_>, page: open_connectors::pager::Page) -> PyResult<Bound<'_, PyAny>> {
+    let items = PyList::empty(py);
+    for item in page.items {
+        items.append(output_to_py(py, item)?)?;
+    }
+    (items, page.next_cursor, page.total_count).into_pyobject(py).map(|t| t.into_any())
 }
 
 /// The arguments of a call: a dict of JSON values, each converted with its key as the

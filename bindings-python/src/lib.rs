@@ -48,6 +48,24 @@ fn decode_model<'py>(
     convert::output_to_py(py, out)
 }
 
+/// Reads the provider's OAuth redirect (the callback URL or its query string) and
+/// checks its state: a `NativeModel` of the `OAuthCallback` model.
+#[pyfunction]
+#[pyo3(signature = (url_or_query, expected_state=None))]
+fn parse_oauth_callback<'py>(
+    py: Python<'py>,
+    url_or_query: &str,
+    expected_state: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let out = open_connectors::oauth::parse_callback(
+        open_connectors::Lang::Python,
+        url_or_query,
+        expected_state,
+    )
+    .map_err(|e| to_pyerr(py, &e))?;
+    convert::output_to_py(py, out)
+}
+
 /// Test hook: panics inside a guarded call, to prove a panic is an `InternalError`.
 /// The panic is the point (the tests call it on purpose); `guard` turns it into an error.
 #[pyfunction]
@@ -76,6 +94,8 @@ fn _panic_in_task_for_tests(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
     m.add_class::<convert::NativeModel>()?;
+    m.add_class::<client::NativePager>()?;
+    m.add_function(wrap_pyfunction!(parse_oauth_callback, m)?)?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_model, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;

@@ -42,11 +42,13 @@ pub enum ErrorCode {
     ClientClosed,
     /// A fault inside the SDK itself (a bug): reported, never a crash.
     Internal,
+    /// The provider's OAuth redirect carried `error=...` (the user denied access).
+    OAuthDenied,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidInput,
         ErrorCode::Connection,
         ErrorCode::Timeout,
@@ -60,6 +62,7 @@ impl ErrorCode {
         ErrorCode::Decode,
         ErrorCode::ClientClosed,
         ErrorCode::Internal,
+        ErrorCode::OAuthDenied,
     ];
 
     /// The code as a `snake_case` string, e.g. `"not_found"`.
@@ -78,6 +81,7 @@ impl ErrorCode {
             ErrorCode::Decode => "decode",
             ErrorCode::ClientClosed => "client_closed",
             ErrorCode::Internal => "internal",
+            ErrorCode::OAuthDenied => "oauth_denied",
         }
     }
 
@@ -125,6 +129,9 @@ pub struct StatusError {
     pub message: Option<String>,
     /// `providerMessage` of the platform's error body: what the vendor said.
     pub provider_message: Option<String>,
+    /// The `error` of `providerMessage` when that is a JSON object with one (an OAuth
+    /// provider's `invalid_grant`: ask the user to authorize again).
+    pub provider_error: Option<String>,
     /// `Retry-After`, in seconds or as an HTTP date, when the server sent one.
     pub retry_after: Option<Duration>,
     /// The raw body, as (lossy UTF-8) text.
@@ -255,6 +262,14 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// The provider's OAuth redirect carried `error=...` instead of a code.
+    #[error("the OAuth provider refused: {error}{}", .description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    OAuthDenied {
+        /// The provider's `error`, e.g. `access_denied`.
+        error: String,
+        /// The provider's `error_description`, when given.
+        description: Option<String>,
+    },
 }
 
 impl Error {
@@ -276,6 +291,7 @@ impl Error {
             Error::Decode(_) => ErrorCode::Decode,
             Error::ClientClosed => ErrorCode::ClientClosed,
             Error::Internal { .. } => ErrorCode::Internal,
+            Error::OAuthDenied { .. } => ErrorCode::OAuthDenied,
         }
     }
 
@@ -533,6 +549,11 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
                 AttrType::OptText,
                 "`providerMessage` of the platform's error body: what the vendor behind it said.",
             ),
+            attr(
+                "provider_error",
+                AttrType::OptText,
+                "The `error` of `providerMessage` when that is JSON with one (e.g. `invalid_grant`: the OAuth code was refused; ask the user to authorize again).",
+            ),
             attr("body", AttrType::Text, "The raw response body, as text."),
             attr(
                 "retry_after",
@@ -621,6 +642,27 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
             "A fault inside the SDK itself (a bug): reported as an error, never a crash.",
         )
     },
+    ErrorClass {
+        attrs: &[
+            attr(
+                "error",
+                AttrType::Text,
+                "The provider's `error`, e.g. `access_denied`.",
+            ),
+            attr(
+                "error_description",
+                AttrType::OptText,
+                "The provider's `error_description`, when given.",
+            ),
+        ],
+        ..class(
+            "OAuthDeniedError",
+            Some("OpenConnectorsError"),
+            "oauth_denied",
+            &[ErrorCode::OAuthDenied],
+            "The OAuth callback carried an error instead of a code (the user denied access, or the provider refused).",
+        )
+    },
 ];
 
 impl ErrorClass {
@@ -688,6 +730,11 @@ impl Error {
             ("header_request_id", _) => text(status.and_then(|s| s.header_request_id.as_deref())),
             ("platform_message", _) => text(status.and_then(|s| s.message.as_deref())),
             ("provider_message", _) => text(status.and_then(|s| s.provider_message.as_deref())),
+            ("provider_error", _) => text(status.and_then(|s| s.provider_error.as_deref())),
+            ("error", Error::OAuthDenied { error, .. }) => text(Some(error)),
+            ("error_description", Error::OAuthDenied { description, .. }) => {
+                text(description.as_deref())
+            }
             ("body", _) => text(self.body()),
             ("retry_after", _) => self
                 .retry_after()
@@ -767,7 +814,8 @@ mod tests {
         let e = Error::Status(Box::new(StatusError {
             status: 429,
             message: Some("slow down".into()),
-            provider_message: Some("vendor says".into()),
+            provider_message: Some("{\"error\":\"invalid_grant\"}".into()),
+            provider_error: Some("invalid_grant".into()),
             request_id: Some("body-id".into()),
             header_request_id: Some("header-id".into()),
             retry_after: Some(Duration::from_secs(2)),
@@ -779,7 +827,14 @@ mod tests {
         assert_eq!(py["request_id"], "body-id");
         assert_eq!(node["headerRequestId"], "header-id");
         assert_eq!(py["platform_message"], "slow down");
-        assert_eq!(node["providerMessage"], "vendor says");
+        assert_eq!(node["providerMessage"], "{\"error\":\"invalid_grant\"}");
+        assert_eq!(
+            (
+                py["provider_error"].as_str(),
+                node["providerError"].as_str()
+            ),
+            (Some("invalid_grant"), Some("invalid_grant"))
+        );
         assert_eq!(py["body"], "{}");
         assert_eq!(
             (py["retry_after"].as_f64(), node["retryAfter"].as_f64()),
@@ -809,6 +864,19 @@ mod tests {
             (p["class"].as_str(), p["reason"].as_str()),
             (Some("InternalError"), Some("a bug"))
         );
+        let e = Error::OAuthDenied {
+            error: "access_denied".into(),
+            description: Some("no".into()),
+        };
+        let p = payload_json(&e, Lang::Node);
+        assert_eq!(
+            (p["class"].as_str(), p["code"].as_str()),
+            (Some("OAuthDeniedError"), Some("oauth_denied"))
+        );
+        assert_eq!(
+            (p["error"].as_str(), p["errorDescription"].as_str()),
+            (Some("access_denied"), Some("no"))
+        );
         let p = payload_json(&Error::ClientClosed, Lang::Python);
         assert_eq!(p["code"], "client_closed");
         assert_eq!(p["class"], "ClientClosedError");
@@ -820,6 +888,7 @@ mod tests {
             status: 502,
             message: None,
             provider_message: None,
+            provider_error: None,
             request_id: None,
             header_request_id: None,
             retry_after: None,
@@ -861,6 +930,7 @@ mod tests {
             header_request_id: Some("abc".into()),
             message: Some("No element found".into()),
             provider_message: None,
+            provider_error: None,
             retry_after: None,
             body: "{}".into(),
         }));
@@ -905,6 +975,7 @@ mod tests {
             header_request_id: None,
             message: Some("slow down".into()),
             provider_message: None,
+            provider_error: None,
             retry_after: Some(Duration::from_secs(2)),
             body: "{}".into(),
         }));

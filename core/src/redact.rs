@@ -92,10 +92,64 @@ fn collect_sensitive(v: &Value, under_sensitive: bool, out: &mut Vec<String>) {
     }
 }
 
+/// The values of the query parameters of `url` whose keys name a credential
+/// ([`is_sensitive_key`]: `apiSecret`, `apiKey`, `code`...), decoded.
+fn sensitive_query_values(url: &str) -> Vec<String> {
+    let Some((_, query)) = url.split_once('?') else {
+        return Vec::new();
+    };
+    let query = query.split('#').next().unwrap_or_default();
+    url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| is_sensitive_key(k))
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
+/// `url` with the value of every query parameter whose key names a credential
+/// replaced by [`REDACTED`] (what a `Debug`, a log or a dry run shows).
+pub fn redact_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| {
+            let v = if is_sensitive_key(&k) {
+                REDACTED.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    format!("{base}?{query}")
+}
+
 impl Masker {
     /// The secrets of an `Authorization` header value and a JSON body.
     pub fn new(authorization: Option<&str>, body: Option<&[u8]>) -> Masker {
+        Masker::for_request(authorization, body, None)
+    }
+
+    /// The secrets of a request: its `Authorization` header value, its JSON body and
+    /// the credential values of its URL's query (an OAuth `apiSecret`...).
+    pub fn for_request(
+        authorization: Option<&str>,
+        body: Option<&[u8]>,
+        url: Option<&str>,
+    ) -> Masker {
         let mut secrets = Vec::new();
+        if let Some(url) = url {
+            for value in sensitive_query_values(url) {
+                // Echoed either decoded or as sent (percent-encoded).
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+                secrets.push(value);
+                secrets.push(encoded);
+            }
+        }
         if let Some(auth) = authorization {
             for part in auth.split(',') {
                 if let Some((_, value)) = part.trim().split_once(' ') {

@@ -73,7 +73,7 @@ impl fmt::Debug for HttpRequest {
         let body = self.json().map(|v| redact_json(&v));
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &crate::redact::redact_url(&self.url))
             .field("headers", &headers)
             .field("body", &body)
             .field("idempotent", &self.idempotent)

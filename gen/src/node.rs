@@ -178,10 +178,22 @@ fn index_js() -> String {
         } else {
             format!("{{ {} }}", pos.join(", "))
         };
+        if op.pagination.is_some() {
+            // A pager is returned at once (`for await`); the arguments are checked now
+            // and nothing is sent until the first page is asked for.
+            let _ = writeln!(
+                o,
+                "  {}({}) {{\n    return this._pager('{}', {args}, requestOptions)\n  }}",
+                method_name(op),
+                params.join(", "),
+                op.name
+            );
+            continue;
+        }
         let call = format!("this._call('{}', {args}, requestOptions)", op.name);
         let body = match op.result {
-            ResultKind::Model(_) => format!("return {call}"),
             ResultKind::Nothing => format!("await {call}"),
+            _ => format!("return {call}"),
         };
         let _ = writeln!(
             o,
@@ -203,18 +215,25 @@ fn index_js() -> String {
             .collect();
         let _ = writeln!(
             o,
-            "  {}: {{ method: '{}', positional: [{}], options: [{}], result: {} }},",
+            "  {}: {{ method: '{}', positional: [{}], options: [{}], result: {}, kind: '{}' }},",
             op.name,
             method_name(op),
             pos.join(", "),
             kw.join(", "),
             match op.result {
-                ResultKind::Model(m) => format!("'{}'", m.name),
-                ResultKind::Nothing => "null".to_owned(),
-            }
+                ResultKind::Model(m) | ResultKind::Models(m) => format!("'{}'", m.name),
+                ResultKind::Text(_) | ResultKind::Nothing => "null".to_owned(),
+            },
+            crate::python::result_kind(op)
         );
     }
-    o.push_str("}\n\nmodule.exports = {\n  Client,\n");
+    o.push_str("}\n\n");
+    jsdoc(
+        &mut o,
+        "",
+        "Reads the provider's OAuth redirect to your callback URL (the URL or its query string): its `code` and `state`. `options.expectedState` is the state you sent: a different one is refused (CSRF). The provider's `error=...` throws an `OAuthDeniedError`.",
+    );
+    o.push_str("function parseOAuthCallback(url, options) {\n  return rt.parseOAuthCallback(url, options, ERRORS, MODELS)\n}\n\nmodule.exports = {\n  Client,\n  Pager: rt.Pager,\n  Page: rt.Page,\n  parseOAuthCallback,\n");
     for m in MODELS {
         let _ = writeln!(o, "  {},", m.name);
     }
@@ -237,6 +256,8 @@ fn param_ts(ty: ParamType) -> String {
             .map(|w| format!("'{w}'"))
             .collect::<Vec<_>>()
             .join(" | "),
+        ParamType::Bool => "boolean".to_owned(),
+        ParamType::PageSize => "number".to_owned(),
     }
 }
 
@@ -384,12 +405,15 @@ fn index_dts() -> String {
         }
         params.push("requestOptions?: RequestOptions".to_owned());
         let result = match op.result {
-            ResultKind::Model(m) => m.name,
-            ResultKind::Nothing => "void",
+            ResultKind::Model(m) if op.pagination.is_some() => format!("Pager<{}>", m.name),
+            ResultKind::Model(m) => format!("Promise<{}>", m.name),
+            ResultKind::Models(m) => format!("Promise<{}[]>", m.name),
+            ResultKind::Text(_) => "Promise<string>".to_owned(),
+            ResultKind::Nothing => "Promise<void>".to_owned(),
         };
         let _ = writeln!(
             o,
-            "  {}({}): Promise<{result}>",
+            "  {}({}): {result}",
             method_name(op),
             params.join(", ")
         );
@@ -422,7 +446,7 @@ fn index_dts() -> String {
         }
         o.push_str("}\n");
     }
-    o.push_str("\n/** Every operation of the core's table: method, positional arguments, options, result model. */\nexport declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null }>\n/** The version of this package. */\nexport declare const VERSION: string\n/** The version of the Rust core inside. */\nexport declare const CORE_VERSION: string\n");
+    o.push_str("\n/** One page of a listing. */\nexport declare class Page<T> {\n  /** The items of this page. */\n  readonly items: T[]\n  /** Where the next page starts (pass it as `cursor` to resume later); null on the last page. */\n  readonly nextCursor: string | null\n  /** How many items the whole listing has, when the platform says. */\n  readonly totalCount: number | null\n}\n\n/**\n * A listing, fetched page by page as it is iterated (`for await (const item of pager)`). It stops on\n * an empty page or a page without a next-page token, and throws on a token that repeats. Each page\n * is a GET, retried as any safe call; a page that still fails throws, and the items already yielded\n * stay yielded. Iterating again starts the listing over.\n */\nexport declare class Pager<T> implements AsyncIterable<T> {\n  [Symbol.asyncIterator](): AsyncIterator<T>\n  /** The pages, one at a time. */\n  pages(): AsyncIterable<Page<T>>\n  /** Every item (at most `limit`), in one array. */\n  toArray(options?: { limit?: number }): Promise<T[]>\n}\n\n/**\n * Reads the provider's OAuth redirect to your callback URL (the URL or its query string): its\n * `code` and `state`. `options.expectedState` is the state you sent: a different one throws an\n * `InvalidInputError` (CSRF). The provider's `error=...` throws an `OAuthDeniedError`.\n */\nexport declare function parseOAuthCallback(url: string, options?: { expectedState?: string }): OAuthCallback\n\n/** Every operation of the core's table: method, positional arguments, options, result model. */\nexport declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null; kind: 'model' | 'models' | 'text' | 'pager' | 'nothing' }>\n/** The version of this package. */\nexport declare const VERSION: string\n/** The version of the Rust core inside. */\nexport declare const CORE_VERSION: string\n");
     o
 }
 
@@ -439,7 +463,7 @@ fn is_within(c: &ErrorClass, ancestor: &str) -> bool {
 }
 
 fn exported() -> Vec<&'static str> {
-    let mut names = vec!["Client"];
+    let mut names = vec!["Client", "Pager", "Page", "parseOAuthCallback"];
     names.extend(MODELS.iter().map(|m| m.name));
     names.extend(ERROR_CLASSES.iter().map(|c| c.name));
     names.extend(["OPERATIONS", "VERSION", "CORE_VERSION"]);

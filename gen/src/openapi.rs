@@ -68,6 +68,8 @@ fn param_schema(ty: ParamType) -> Value {
         ParamType::TextList => json!({"type": "array", "items": {"type": "string"}}),
         ParamType::Object => json!({"type": "object"}),
         ParamType::OneOf(words) => json!({"type": "string", "enum": words}),
+        ParamType::Bool => json!({"type": "boolean"}),
+        ParamType::PageSize => json!({"type": "integer", "minimum": 1, "maximum": open_connectors::ops::MAX_PAGE_SIZE}),
     }
 }
 
@@ -144,7 +146,24 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
         );
     }
     let ok = match op.result {
-        ResultKind::Model(m) => {
+        ResultKind::Model(m) | ResultKind::Models(m)
+            if op.pagination.is_some() || matches!(op.result, ResultKind::Models(_)) =>
+        {
+            let mut ok = json!({"description": "OK", "content": {"application/json": {
+                "schema": {"type": "array", "items": {"$ref": format!("#/components/schemas/{}", m.name)}}}}});
+            if op.pagination.is_some() {
+                ok["headers"] = json!({
+                    "elements-next-page-token": {"description": "Where the next page starts (pass it as `nextPage`); sent even when the next page is empty.", "schema": {"type": "string"}},
+                    "elements-total-count": {"description": "How many items the listing has, when known.", "schema": {"type": "integer"}}
+                });
+            }
+            ok
+        }
+        ResultKind::Text(key) => {
+            json!({"description": "OK", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {key: {"type": "string"}}, "required": [key], "additionalProperties": true}}}})
+        }
+        ResultKind::Model(m) | ResultKind::Models(m) => {
             // Links to the operations that take this object's id (for stateful testing).
             let mut links = Map::new();
             for other in OPERATIONS

@@ -205,7 +205,7 @@ fn model_class(o: &mut String, m: &Model) {
     let _ = writeln!(
         o,
         "    _WIRE: ClassVar[Tuple[str, ...]] = {}",
-        tuple(m.fields.iter().filter_map(|f| f.wire).map(str::to_owned))
+        tuple(m.top_level_keys().into_iter().map(str::to_owned))
     );
     let _ = writeln!(
         o,
@@ -284,6 +284,8 @@ fn param_type(ty: ParamType) -> String {
             let w: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
             format!("Literal[{}]", w.join(", "))
         }
+        ParamType::Bool => "bool".to_owned(),
+        ParamType::PageSize => "int".to_owned(),
     }
 }
 
@@ -308,10 +310,35 @@ fn setting_doc(s: &open_connectors::Setting) -> String {
     d
 }
 
-fn result_type(op: &Operation) -> &'static str {
+fn result_type(op: &Operation, asynchronous: bool) -> String {
     match op.result {
-        ResultKind::Model(m) => m.name,
-        ResultKind::Nothing => "None",
+        ResultKind::Model(m) if op.pagination.is_some() => {
+            let pager = if asynchronous { "AsyncPager" } else { "SyncPager" };
+            format!("_base.{pager}[{}]", m.name)
+        }
+        ResultKind::Model(m) => m.name.to_owned(),
+        ResultKind::Models(m) => format!("List[{}]", m.name),
+        ResultKind::Text(_) => "str".to_owned(),
+        ResultKind::Nothing => "None".to_owned(),
+    }
+}
+
+/// What the shared case runner and tools read of a result: `model`, `models`,
+/// `text`, `pager` or `nothing`.
+pub fn result_kind(op: &Operation) -> &'static str {
+    match op.result {
+        ResultKind::Model(_) if op.pagination.is_some() => "pager",
+        ResultKind::Model(_) => "model",
+        ResultKind::Models(_) => "models",
+        ResultKind::Text(_) => "text",
+        ResultKind::Nothing => "nothing",
+    }
+}
+
+fn result_model(op: &Operation) -> Option<&'static str> {
+    match op.result {
+        ResultKind::Model(m) | ResultKind::Models(m) => Some(m.name),
+        ResultKind::Text(_) | ResultKind::Nothing => None,
     }
 }
 
@@ -340,12 +367,15 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
             setting_type(s.ty)
         ));
     }
-    let def = if asynchronous { "async def" } else { "def" };
+    let paged = op.pagination.is_some();
+    // A pager is returned at once (it is iterated, `for` or `async for`); the arguments
+    // are checked then, and nothing is sent until the first page is asked for.
+    let def = if asynchronous && !paged { "async def" } else { "def" };
     let _ = writeln!(o, "\n    {def} {}(", op.name);
     for a in &sig {
         let _ = writeln!(o, "        {a},");
     }
-    let _ = writeln!(o, "    ) -> {}:", result_type(op));
+    let _ = writeln!(o, "    ) -> {}:", result_type(op, asynchronous));
     let mut doc = format!("{}\n\n", py_doc(op.summary));
     for l in doc_lines(&py_doc(op.doc), "", 80) {
         doc.push_str(&l);
@@ -389,14 +419,27 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         given.join(" or "),
         names.join(", ")
     );
+    if let (true, ResultKind::Model(m)) = (paged, op.result) {
+        let pager = if asynchronous { "AsyncPager" } else { "SyncPager" };
+        let _ = writeln!(
+            o,
+            "        return _base.{pager}(\n            self._native,\n            \"{}\",\n            {{",
+            op.name
+        );
+        for p in op.params {
+            let _ = writeln!(o, "                \"{0}\": {0},", p.name);
+        }
+        let _ = writeln!(o, "            }},\n            options,\n            {},\n        )", m.name);
+        return;
+    }
     let native = if asynchronous {
         "await self._native.call_async"
     } else {
         "self._native.call"
     };
     let target = match op.result {
-        ResultKind::Model(_) => "native = ",
         ResultKind::Nothing => "",
+        _ => "native = ",
     };
     // The call's log records are emitted here, in Python, whatever the outcome:
     // `logging` must not run beneath a Rust frame (see `_base.emit_logs`).
@@ -411,8 +454,19 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
     o.push_str(
         "                },\n                options,\n            )\n        finally:\n            _base.emit_logs()\n",
     );
-    if let ResultKind::Model(m) = op.result {
-        let _ = writeln!(o, "        return {}._from_native(native)", m.name);
+    match op.result {
+        ResultKind::Model(m) => {
+            let _ = writeln!(o, "        return {}._from_native(native)", m.name);
+        }
+        ResultKind::Models(m) => {
+            let _ = writeln!(
+                o,
+                "        return [{}._from_native(n) for n in native]",
+                m.name
+            );
+        }
+        ResultKind::Text(_) => o.push_str("        return str(native)\n"),
+        ResultKind::Nothing => {}
     }
 }
 
@@ -447,7 +501,7 @@ fn constructor(o: &mut String) {
 fn client() -> String {
     let mut o = banner("#");
     o.push_str("\"\"\"``Client`` (blocking) and ``AsyncClient`` (asyncio): one method per operation of the\ncore's table, each a call of the generic native client.\"\"\"\n\n");
-    o.push_str("from __future__ import annotations\n\nfrom typing import Any, Dict, Literal, Mapping, Optional, Sequence, Union\n\nfrom . import _base\n");
+    o.push_str("from __future__ import annotations\n\nfrom typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union\n\nfrom . import _base\n");
     let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
     let _ = writeln!(o, "from ._models import {}", models.join(", "));
     o.push_str("\n__all__ = [\"Client\", \"AsyncClient\", \"OPERATIONS\"]\n\n");
@@ -468,16 +522,17 @@ fn client() -> String {
         let routes: Vec<String> = op.routes.iter().map(|r| format!("\"{r}\"")).collect();
         let _ = writeln!(
             o,
-            "    \"{}\": {{\n        \"method\": \"{}\",\n        \"routes\": [{}],\n        \"positional\": [{}],\n        \"keyword\": [{}],\n        \"result\": {},\n    }},",
+            "    \"{}\": {{\n        \"method\": \"{}\",\n        \"routes\": [{}],\n        \"positional\": [{}],\n        \"keyword\": [{}],\n        \"result\": {},\n        \"kind\": \"{}\",\n    }},",
             op.name,
             op.method,
             routes.join(", "),
             pos.join(", "),
             kw.join(", "),
-            match op.result {
-                ResultKind::Model(m) => format!("\"{}\"", m.name),
-                ResultKind::Nothing => "None".to_owned(),
-            }
+            match result_model(op) {
+                Some(m) => format!("\"{m}\""),
+                None => "None".to_owned(),
+            },
+            result_kind(op)
         );
     }
     o.push_str("}\n");
@@ -535,7 +590,7 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
 "#,
     );
     o.push_str(
-        "from ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n",
+        "from ._base import AsyncPager, Page, SyncPager, parse_oauth_callback\nfrom ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n",
     );
     let mut classes: Vec<&str> = ERROR_CLASSES.iter().map(|c| c.name).collect();
     classes.sort_unstable();
@@ -545,7 +600,7 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
     o.push_str(")\n");
     let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
     let _ = writeln!(o, "from ._models import {}", models.join(", "));
-    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"OPERATIONS\",\n");
+    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"OPERATIONS\",\n    \"Page\",\n    \"SyncPager\",\n    \"AsyncPager\",\n    \"parse_oauth_callback\",\n");
     for m in &models {
         let _ = writeln!(o, "    \"{m}\",");
     }

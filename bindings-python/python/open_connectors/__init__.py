@@ -22,6 +22,7 @@ Settings not given fall back to the environment: ``OPEN_CONNECTORS_BASE_URL`` (o
 Logs go to the standard ``logging`` logger ``"open_connectors"``.
 """
 
+from ._base import AsyncPager, Page, SyncPager, parse_oauth_callback
 from ._client import OPERATIONS, AsyncClient, Client
 from ._exceptions import (
     ApiConnectionError,
@@ -35,12 +36,13 @@ from ._exceptions import (
     InternalServerError,
     InvalidInputError,
     NotFoundError,
+    OAuthDeniedError,
     OpenConnectorsError,
     PermissionDeniedError,
     RateLimitError,
     ResponseDecodeError,
 )
-from ._models import Instance
+from ._models import Instance, Element, ConfigField, OAuth1Token, OAuthCallback
 from ._native import __version__
 
 __all__ = [
@@ -48,7 +50,15 @@ __all__ = [
     "Client",
     "AsyncClient",
     "OPERATIONS",
+    "Page",
+    "SyncPager",
+    "AsyncPager",
+    "parse_oauth_callback",
     "Instance",
+    "Element",
+    "ConfigField",
+    "OAuth1Token",
+    "OAuthCallback",
     "OpenConnectorsError",
     "InvalidInputError",
     "ApiConnectionError",
@@ -64,4 +74,5 @@ __all__ = [
     "InternalServerError",
     "ClientClosedError",
     "InternalError",
+    "OAuthDeniedError",
 ]

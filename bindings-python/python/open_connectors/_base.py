@@ -13,11 +13,39 @@ import datetime
 import json
 import logging
 from types import TracebackType
-from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    ClassVar,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+)
 
 from . import _native
 
-__all__ = ["Model", "SyncClient", "AsyncClient", "call_options", "emit_logs", "to_datetime"]
+if TYPE_CHECKING:
+    from ._models import OAuthCallback
+
+__all__ = [
+    "Model",
+    "SyncClient",
+    "AsyncClient",
+    "Page",
+    "SyncPager",
+    "AsyncPager",
+    "call_options",
+    "emit_logs",
+    "parse_oauth_callback",
+    "to_datetime",
+]
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -145,6 +173,166 @@ class Model:
             value = "[REDACTED]" if name in self._SECRET else self._fields.get(name)
             parts.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+T = TypeVar("T", bound=Model)
+
+
+class Page(Generic[T]):
+    """One page of a listing: its ``items``, the ``next_cursor`` to resume from later
+    (None on the last page) and the listing's ``total_count`` when the platform says."""
+
+    __slots__ = ("items", "next_cursor", "total_count")
+
+    def __init__(self, items: List[T], next_cursor: Optional[str], total_count: Optional[int]) -> None:
+        self.items = items
+        self.next_cursor = next_cursor
+        self.total_count = total_count
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __repr__(self) -> str:
+        return (
+            f"Page(items=<{len(self.items)} items>, next_cursor={self.next_cursor!r}, "
+            f"total_count={self.total_count!r})"
+        )
+
+
+class _PagerBase(Generic[T]):
+    """What both pagers share: the arguments, checked by the core when the pager is made.
+
+    The stop rules (an empty page, no next-page token, a token that repeats) and the
+    retries of each page are the core's; a pager only converts pages. Iterating again
+    starts the listing over (from ``cursor``, when one was given).
+    """
+
+    __slots__ = ("_client", "_name", "_args", "_options", "_model", "_first")
+
+    def __init__(
+        self,
+        client: "_native.NativeClient",
+        name: str,
+        args: Dict[str, Any],
+        options: Optional[Dict[str, Any]],
+        model: Type[T],
+    ) -> None:
+        self._client = client
+        self._name = name
+        self._args = args
+        self._options = options
+        self._model = model
+        # Checks the arguments now (InvalidInputError before anything is sent).
+        try:
+            self._first: Optional[_native.NativePager] = client.pager(name, args, options)
+        finally:
+            emit_logs()
+
+    def _native_pager(self) -> "_native.NativePager":
+        first, self._first = self._first, None
+        if first is not None:
+            return first
+        return self._client.pager(self._name, self._args, self._options)
+
+    def _page(self, got: Tuple[List[Any], Optional[str], Optional[int]]) -> Page[T]:
+        items, next_cursor, total_count = got
+        model = self._model
+        return Page([model._from_native(n) for n in items], next_cursor, total_count)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._name})"
+
+
+class SyncPager(_PagerBase[T]):
+    """A listing, fetched page by page as it is iterated: ``for item in pager`` yields
+    every item; ``pager.pages()`` yields :class:`Page` objects."""
+
+    __slots__ = ()
+
+    def pages(self) -> Iterator[Page[T]]:
+        """The pages, one at a time (each fetched when asked for)."""
+        native = self._native_pager()
+        while True:
+            try:
+                got = native.next_page()
+            finally:
+                emit_logs()
+            if got is None:
+                return
+            yield self._page(got)
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    def to_list(self, limit: Optional[int] = None) -> List[T]:
+        """Every item (at most ``limit``), in one list."""
+        out: List[T] = []
+        for page in self.pages():
+            out.extend(page.items)
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+        return out
+
+
+class AsyncPager(_PagerBase[T]):
+    """A listing, fetched page by page as it is iterated: ``async for item in pager``
+    yields every item; ``pager.pages()`` is an async iterator of :class:`Page` objects."""
+
+    __slots__ = ()
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """The pages, one at a time (each fetched when asked for)."""
+        native = self._native_pager()
+        while True:
+            try:
+                got = await native.next_page_async()
+            finally:
+                emit_logs()
+            if got is None:
+                return
+            yield self._page(got)
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def to_list(self, limit: Optional[int] = None) -> List[T]:
+        """Every item (at most ``limit``), in one list."""
+        out: List[T] = []
+        async for page in self.pages():
+            out.extend(page.items)
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+        return out
+
+
+def parse_oauth_callback(url_or_query: str, *, expected_state: Optional[str] = None) -> "OAuthCallback":
+    """Reads the provider's OAuth redirect to your callback URL (the URL or its query
+    string): its ``code`` and ``state``.
+
+    ``expected_state`` is the state you sent with the authorization request: a callback
+    with another (or none) raises InvalidInputError (the redirect may be forged). The
+    provider's ``error=...`` raises OAuthDeniedError with ``error`` and
+    ``error_description``; a callback without a code raises InvalidInputError.
+    """
+    from ._exceptions import InvalidInputError
+    from ._models import OAuthCallback
+
+    for name, value, optional in (
+        ("url_or_query", url_or_query, False),
+        ("expected_state", expected_state, True),
+    ):
+        if not isinstance(value, str) and not (optional and value is None):
+            reason = f"must be a str, got {type(value).__name__}"
+            raise InvalidInputError(
+                f"invalid input: {name}: {reason}", field=name, reason=reason
+            )
+    return OAuthCallback._from_native(_native.parse_oauth_callback(url_or_query, expected_state))
 
 
 class _ClientBase:

@@ -4,10 +4,10 @@ core's table, each a call of the generic native client."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
 from . import _base
-from ._models import Instance
+from ._models import Instance, Element, ConfigField, OAuth1Token, OAuthCallback
 
 __all__ = ["Client", "AsyncClient", "OPERATIONS"]
 
@@ -20,6 +20,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "positional": ["element"],
         "keyword": ["name", "tags", "configuration", "provider_data", "external_authentication", "endpoint", "extra"],
         "result": "Instance",
+        "kind": "model",
     },
     "get_instance": {
         "method": "GET",
@@ -27,6 +28,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "positional": ["instance_id"],
         "keyword": [],
         "result": "Instance",
+        "kind": "model",
     },
     "delete_instance": {
         "method": "DELETE",
@@ -34,6 +36,87 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "positional": ["instance_id"],
         "keyword": [],
         "result": None,
+        "kind": "nothing",
+    },
+    "list_instances": {
+        "method": "GET",
+        "routes": ["/instances"],
+        "positional": [],
+        "keyword": ["tags", "search", "hydrate", "page_size", "cursor"],
+        "result": "Instance",
+        "kind": "pager",
+    },
+    "update_instance": {
+        "method": "PATCH",
+        "routes": ["/instances/{id}"],
+        "positional": ["instance_id"],
+        "keyword": ["name", "tags", "configuration", "extra"],
+        "result": "Instance",
+        "kind": "model",
+    },
+    "reauthenticate_instance": {
+        "method": "PUT",
+        "routes": ["/instances/{id}"],
+        "positional": ["instance_id"],
+        "keyword": ["code", "configuration"],
+        "result": "Instance",
+        "kind": "model",
+    },
+    "enable_instance": {
+        "method": "PUT",
+        "routes": ["/instances/{id}/enabled"],
+        "positional": ["instance_id"],
+        "keyword": [],
+        "result": None,
+        "kind": "nothing",
+    },
+    "disable_instance": {
+        "method": "DELETE",
+        "routes": ["/instances/{id}/enabled"],
+        "positional": ["instance_id"],
+        "keyword": [],
+        "result": None,
+        "kind": "nothing",
+    },
+    "get_oauth_url": {
+        "method": "GET",
+        "routes": ["/elements/{keyOrId}/oauth/url"],
+        "positional": ["element"],
+        "keyword": ["api_key", "api_secret", "callback_url", "scope", "state", "site_address", "request_token", "extra"],
+        "result": None,
+        "kind": "text",
+    },
+    "get_oauth1_token": {
+        "method": "GET",
+        "routes": ["/elements/{keyOrId}/oauth/token"],
+        "positional": ["element"],
+        "keyword": ["api_key", "api_secret", "callback_url"],
+        "result": "OAuth1Token",
+        "kind": "model",
+    },
+    "list_elements": {
+        "method": "GET",
+        "routes": ["/elements"],
+        "positional": [],
+        "keyword": ["page_size", "cursor"],
+        "result": "Element",
+        "kind": "pager",
+    },
+    "get_element": {
+        "method": "GET",
+        "routes": ["/elements/{keyOrId}"],
+        "positional": ["key_or_id"],
+        "keyword": [],
+        "result": "Element",
+        "kind": "model",
+    },
+    "get_element_configuration": {
+        "method": "GET",
+        "routes": ["/elements/{keyOrId}/configuration"],
+        "positional": ["key_or_id"],
+        "keyword": [],
+        "result": "ConfigField",
+        "kind": "models",
     },
 }
 
@@ -228,6 +311,421 @@ class Client(_base.SyncClient):
         finally:
             _base.emit_logs()
 
+    def list_instances(
+        self,
+        *,
+        tags: Optional[Sequence[str]] = None,
+        search: Optional[str] = None,
+        hydrate: Optional[bool] = None,
+        page_size: Optional[int] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.SyncPager[Instance]:
+        """Lists the organization's instances, page by page.
+
+        ``GET /instances`` with ``tags[]``, ``searchText``, ``hydrate``, ``pageSize``
+        and ``nextPage``. Returns a pager: iterate it for every instance, fetching pages
+        as needed, or take its pages. It stops on an empty page or a page without a
+        next-page token, and fails on a token that repeats. Each page is safe to retry.
+
+        Args:
+            tags: Only instances with these tags.
+            search: Only instances whose name or element key contains this text.
+            hydrate: ``false`` for a lighter answer (no configuration).
+            page_size: Items per page (1 to 200; the platform's default is 200).
+            cursor: Where to start: the ``next_cursor`` of a page seen before (resumes a
+                listing).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        return _base.SyncPager(
+            self._native,
+            "list_instances",
+            {
+                "tags": tags,
+                "search": search,
+                "hydrate": hydrate,
+                "page_size": page_size,
+                "cursor": cursor,
+            },
+            options,
+            Instance,
+        )
+
+    def update_instance(
+        self,
+        instance_id: int,
+        *,
+        name: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
+        configuration: Optional[Mapping[str, Any]] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Instance:
+        """Updates an instance: only the fields given are sent.
+
+        ``PATCH /instances/{id}``. Tags replace the instance's tags (the platform does
+        not merge them); configuration keys are set one by one. Returns the updated
+        instance. Not retried once it may have arrived.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            name: The new display name.
+            tags: The new tags, replacing the old ones.
+            configuration: Configuration keys to set (secret values are redacted from logs and
+                errors).
+            extra: More top-level body fields, passed through as given.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "update_instance",
+                {
+                    "instance_id": instance_id,
+                    "name": name,
+                    "tags": tags,
+                    "configuration": configuration,
+                    "extra": extra,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return Instance._from_native(native)
+
+    def reauthenticate_instance(
+        self,
+        instance_id: int,
+        *,
+        code: Optional[str] = None,
+        configuration: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Instance:
+        """Re-authenticates an OAuth instance with a fresh authorization code.
+
+        ``PUT /instances/{id}?reAuthenticate=true`` with ``providerData.code`` (the
+        platform's documented re-authentication; run the OAuth step again for the code).
+        Only the code and the configuration given are sent, not the instance's current
+        body (whose secret values the platform hands back masked). Never retried once it
+        may have arrived: the code is single-use.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            code: The authorization code the provider's redirect carried (single-use).
+            configuration: Configuration keys to set at the same time.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "reauthenticate_instance",
+                {
+                    "instance_id": instance_id,
+                    "code": code,
+                    "configuration": configuration,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return Instance._from_native(native)
+
+    def enable_instance(
+        self,
+        instance_id: int,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        """Enables an instance (after it was disabled, by hand or by failed token refreshes).
+
+        ``PUT /instances/{id}/enabled``; returns nothing. Safe to retry.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            self._native.call(
+                "enable_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+
+    def disable_instance(
+        self,
+        instance_id: int,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        """Disables an instance: it stays, but the platform stops using it.
+
+        ``DELETE /instances/{id}/enabled``; returns nothing. Safe to retry.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            self._native.call(
+                "disable_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+
+    def get_oauth_url(
+        self,
+        element: Union[str, int],
+        *,
+        api_key: Optional[str] = None,
+        api_secret: Optional[str] = None,
+        callback_url: Optional[str] = None,
+        scope: Optional[str] = None,
+        state: Optional[str] = None,
+        site_address: Optional[str] = None,
+        request_token: Optional[str] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> str:
+        """Gets the provider's authorization URL to send the user to (OAuth 2, step 1).
+
+        ``GET /elements/{keyOrId}/oauth/url`` with ``apiKey``, ``apiSecret`` and
+        ``callbackUrl``; returns the ``oauthUrl`` of the answer. The provider redirects
+        the user back to ``callback_url`` with a ``code`` (and ``state``) for
+        ``create_instance`` or ``reauthenticate_instance``. The API secret travels in
+        the query, as the platform documents: it is redacted from every log, error and
+        ``Debug``. Safe to retry.
+
+        Args:
+            element: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            api_key: Your OAuth app's client id (consumer key) at the provider.
+            api_secret: Your OAuth app's client secret at the provider.
+            callback_url: Where the provider sends the user back (registered with the provider).
+            scope: The OAuth scope to ask for, when the element takes one.
+            state: A value the provider hands back unchanged: check it in the callback
+                (CSRF). The platform's default is the element key.
+            site_address: The provider's site, for elements hosted per customer.
+            request_token: OAuth 1: the request token from ``get_oauth1_token``.
+            extra: Element-specific query parameters (e.g. ``subdomain``), passed through
+                as text.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "get_oauth_url",
+                {
+                    "element": element,
+                    "api_key": api_key,
+                    "api_secret": api_secret,
+                    "callback_url": callback_url,
+                    "scope": scope,
+                    "state": state,
+                    "site_address": site_address,
+                    "request_token": request_token,
+                    "extra": extra,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return str(native)
+
+    def get_oauth1_token(
+        self,
+        element: Union[str, int],
+        *,
+        api_key: Optional[str] = None,
+        api_secret: Optional[str] = None,
+        callback_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> OAuth1Token:
+        """Gets an OAuth 1 request token and its secret (OAuth 1, step 1).
+
+        ``GET /elements/{keyOrId}/oauth/token`` with ``apiKey``, ``apiSecret`` and
+        ``callbackUrl``. Pass the token as ``request_token`` to ``get_oauth_url``, and
+        keep the secret for the create's ``provider_data``. Safe to retry.
+
+        Args:
+            element: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            api_key: Your OAuth app's client id (consumer key) at the provider.
+            api_secret: Your OAuth app's client secret at the provider.
+            callback_url: Where the provider sends the user back (registered with the provider).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "get_oauth1_token",
+                {
+                    "element": element,
+                    "api_key": api_key,
+                    "api_secret": api_secret,
+                    "callback_url": callback_url,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return OAuth1Token._from_native(native)
+
+    def list_elements(
+        self,
+        *,
+        page_size: Optional[int] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.SyncPager[Element]:
+        """Lists the element catalogue, page by page.
+
+        ``GET /elements`` with ``pageSize`` (at most 200) and ``nextPage``. Returns a
+        pager of elements, fetched as it is read. Each page is safe to retry.
+
+        Args:
+            page_size: Items per page (1 to 200; the platform's default is 200).
+            cursor: Where to start: the ``next_cursor`` of a page seen before (resumes a
+                listing).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        return _base.SyncPager(
+            self._native,
+            "list_elements",
+            {
+                "page_size": page_size,
+                "cursor": cursor,
+            },
+            options,
+            Element,
+        )
+
+    def get_element(
+        self,
+        key_or_id: Union[str, int],
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Element:
+        """Gets one element of the catalogue by key or id.
+
+        ``GET /elements/{keyOrId}``. Unknown fields are kept (``to_dict()``,
+        ``toJSON()``, ``raw()``). Safe to retry.
+
+        Args:
+            key_or_id: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "get_element",
+                {
+                    "key_or_id": key_or_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return Element._from_native(native)
+
+    def get_element_configuration(
+        self,
+        key_or_id: Union[str, int],
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> List[ConfigField]:
+        """Lists the configuration keys an element's instances take.
+
+        ``GET /elements/{keyOrId}/configuration``: key, name, whether required, type,
+        default, description and whether hidden, for building a create form or checking
+        one. Safe to retry.
+
+        Args:
+            key_or_id: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "get_element_configuration",
+                {
+                    "key_or_id": key_or_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return [ConfigField._from_native(n) for n in native]
+
 
 class AsyncClient(_base.AsyncClient):
     """
@@ -418,3 +916,418 @@ class AsyncClient(_base.AsyncClient):
             )
         finally:
             _base.emit_logs()
+
+    def list_instances(
+        self,
+        *,
+        tags: Optional[Sequence[str]] = None,
+        search: Optional[str] = None,
+        hydrate: Optional[bool] = None,
+        page_size: Optional[int] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.AsyncPager[Instance]:
+        """Lists the organization's instances, page by page.
+
+        ``GET /instances`` with ``tags[]``, ``searchText``, ``hydrate``, ``pageSize``
+        and ``nextPage``. Returns a pager: iterate it for every instance, fetching pages
+        as needed, or take its pages. It stops on an empty page or a page without a
+        next-page token, and fails on a token that repeats. Each page is safe to retry.
+
+        Args:
+            tags: Only instances with these tags.
+            search: Only instances whose name or element key contains this text.
+            hydrate: ``false`` for a lighter answer (no configuration).
+            page_size: Items per page (1 to 200; the platform's default is 200).
+            cursor: Where to start: the ``next_cursor`` of a page seen before (resumes a
+                listing).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        return _base.AsyncPager(
+            self._native,
+            "list_instances",
+            {
+                "tags": tags,
+                "search": search,
+                "hydrate": hydrate,
+                "page_size": page_size,
+                "cursor": cursor,
+            },
+            options,
+            Instance,
+        )
+
+    async def update_instance(
+        self,
+        instance_id: int,
+        *,
+        name: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
+        configuration: Optional[Mapping[str, Any]] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Instance:
+        """Updates an instance: only the fields given are sent.
+
+        ``PATCH /instances/{id}``. Tags replace the instance's tags (the platform does
+        not merge them); configuration keys are set one by one. Returns the updated
+        instance. Not retried once it may have arrived.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            name: The new display name.
+            tags: The new tags, replacing the old ones.
+            configuration: Configuration keys to set (secret values are redacted from logs and
+                errors).
+            extra: More top-level body fields, passed through as given.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "update_instance",
+                {
+                    "instance_id": instance_id,
+                    "name": name,
+                    "tags": tags,
+                    "configuration": configuration,
+                    "extra": extra,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return Instance._from_native(native)
+
+    async def reauthenticate_instance(
+        self,
+        instance_id: int,
+        *,
+        code: Optional[str] = None,
+        configuration: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Instance:
+        """Re-authenticates an OAuth instance with a fresh authorization code.
+
+        ``PUT /instances/{id}?reAuthenticate=true`` with ``providerData.code`` (the
+        platform's documented re-authentication; run the OAuth step again for the code).
+        Only the code and the configuration given are sent, not the instance's current
+        body (whose secret values the platform hands back masked). Never retried once it
+        may have arrived: the code is single-use.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            code: The authorization code the provider's redirect carried (single-use).
+            configuration: Configuration keys to set at the same time.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "reauthenticate_instance",
+                {
+                    "instance_id": instance_id,
+                    "code": code,
+                    "configuration": configuration,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return Instance._from_native(native)
+
+    async def enable_instance(
+        self,
+        instance_id: int,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        """Enables an instance (after it was disabled, by hand or by failed token refreshes).
+
+        ``PUT /instances/{id}/enabled``; returns nothing. Safe to retry.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            await self._native.call_async(
+                "enable_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+
+    async def disable_instance(
+        self,
+        instance_id: int,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        """Disables an instance: it stays, but the platform stops using it.
+
+        ``DELETE /instances/{id}/enabled``; returns nothing. Safe to retry.
+
+        Args:
+            instance_id: The numeric instance id (a positive integer).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            await self._native.call_async(
+                "disable_instance",
+                {
+                    "instance_id": instance_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+
+    async def get_oauth_url(
+        self,
+        element: Union[str, int],
+        *,
+        api_key: Optional[str] = None,
+        api_secret: Optional[str] = None,
+        callback_url: Optional[str] = None,
+        scope: Optional[str] = None,
+        state: Optional[str] = None,
+        site_address: Optional[str] = None,
+        request_token: Optional[str] = None,
+        extra: Optional[Mapping[str, Any]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> str:
+        """Gets the provider's authorization URL to send the user to (OAuth 2, step 1).
+
+        ``GET /elements/{keyOrId}/oauth/url`` with ``apiKey``, ``apiSecret`` and
+        ``callbackUrl``; returns the ``oauthUrl`` of the answer. The provider redirects
+        the user back to ``callback_url`` with a ``code`` (and ``state``) for
+        ``create_instance`` or ``reauthenticate_instance``. The API secret travels in
+        the query, as the platform documents: it is redacted from every log, error and
+        ``Debug``. Safe to retry.
+
+        Args:
+            element: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            api_key: Your OAuth app's client id (consumer key) at the provider.
+            api_secret: Your OAuth app's client secret at the provider.
+            callback_url: Where the provider sends the user back (registered with the provider).
+            scope: The OAuth scope to ask for, when the element takes one.
+            state: A value the provider hands back unchanged: check it in the callback
+                (CSRF). The platform's default is the element key.
+            site_address: The provider's site, for elements hosted per customer.
+            request_token: OAuth 1: the request token from ``get_oauth1_token``.
+            extra: Element-specific query parameters (e.g. ``subdomain``), passed through
+                as text.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "get_oauth_url",
+                {
+                    "element": element,
+                    "api_key": api_key,
+                    "api_secret": api_secret,
+                    "callback_url": callback_url,
+                    "scope": scope,
+                    "state": state,
+                    "site_address": site_address,
+                    "request_token": request_token,
+                    "extra": extra,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return str(native)
+
+    async def get_oauth1_token(
+        self,
+        element: Union[str, int],
+        *,
+        api_key: Optional[str] = None,
+        api_secret: Optional[str] = None,
+        callback_url: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> OAuth1Token:
+        """Gets an OAuth 1 request token and its secret (OAuth 1, step 1).
+
+        ``GET /elements/{keyOrId}/oauth/token`` with ``apiKey``, ``apiSecret`` and
+        ``callbackUrl``. Pass the token as ``request_token`` to ``get_oauth_url``, and
+        keep the secret for the create's ``provider_data``. Safe to retry.
+
+        Args:
+            element: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            api_key: Your OAuth app's client id (consumer key) at the provider.
+            api_secret: Your OAuth app's client secret at the provider.
+            callback_url: Where the provider sends the user back (registered with the provider).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "get_oauth1_token",
+                {
+                    "element": element,
+                    "api_key": api_key,
+                    "api_secret": api_secret,
+                    "callback_url": callback_url,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return OAuth1Token._from_native(native)
+
+    def list_elements(
+        self,
+        *,
+        page_size: Optional[int] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.AsyncPager[Element]:
+        """Lists the element catalogue, page by page.
+
+        ``GET /elements`` with ``pageSize`` (at most 200) and ``nextPage``. Returns a
+        pager of elements, fetched as it is read. Each page is safe to retry.
+
+        Args:
+            page_size: Items per page (1 to 200; the platform's default is 200).
+            cursor: Where to start: the ``next_cursor`` of a page seen before (resumes a
+                listing).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        return _base.AsyncPager(
+            self._native,
+            "list_elements",
+            {
+                "page_size": page_size,
+                "cursor": cursor,
+            },
+            options,
+            Element,
+        )
+
+    async def get_element(
+        self,
+        key_or_id: Union[str, int],
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Element:
+        """Gets one element of the catalogue by key or id.
+
+        ``GET /elements/{keyOrId}``. Unknown fields are kept (``to_dict()``,
+        ``toJSON()``, ``raw()``). Safe to retry.
+
+        Args:
+            key_or_id: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "get_element",
+                {
+                    "key_or_id": key_or_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return Element._from_native(native)
+
+    async def get_element_configuration(
+        self,
+        key_or_id: Union[str, int],
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> List[ConfigField]:
+        """Lists the configuration keys an element's instances take.
+
+        ``GET /elements/{keyOrId}/configuration``: key, name, whether required, type,
+        default, description and whether hidden, for building a create form or checking
+        one. Safe to retry.
+
+        Args:
+            key_or_id: The element: its key (e.g. ``"sfdc"``) or numeric id.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "get_element_configuration",
+                {
+                    "key_or_id": key_or_id,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return [ConfigField._from_native(n) for n in native]

@@ -21,6 +21,7 @@ message or attribute holds a secret. The tree, with each class's code::
             InternalServerError: ``server``
         ClientClosedError (also a RuntimeError): ``client_closed``
         InternalError: ``internal``
+        OAuthDeniedError: ``oauth_denied``
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "InternalServerError",
     "ClientClosedError",
     "InternalError",
+    "OAuthDeniedError",
 ]
 
 
@@ -193,6 +195,8 @@ class ApiStatusError(OpenConnectorsError):
     platform_message: Optional[str]
     #: ``providerMessage`` of the platform's error body: what the vendor behind it said.
     provider_message: Optional[str]
+    #: The ``error`` of ``providerMessage`` when that is JSON with one (e.g. ``invalid_grant``: the OAuth code was refused; ask the user to authorize again).
+    provider_error: Optional[str]
     #: The raw response body, as text.
     body: str
     #: ``Retry-After``, when the server sent one (Python: seconds; Node: milliseconds).
@@ -209,6 +213,7 @@ class ApiStatusError(OpenConnectorsError):
         header_request_id: Optional[str] = None,
         platform_message: Optional[str] = None,
         provider_message: Optional[str] = None,
+        provider_error: Optional[str] = None,
         body: str = "",
         retry_after: Optional[float] = None,
     ) -> None:
@@ -218,6 +223,7 @@ class ApiStatusError(OpenConnectorsError):
         self.header_request_id = header_request_id
         self.platform_message = platform_message
         self.provider_message = provider_message
+        self.provider_error = provider_error
         self.body = body
         self.retry_after = retry_after
 
@@ -291,6 +297,33 @@ class InternalError(OpenConnectorsError):
     ) -> None:
         super().__init__(text, code=code)
         self.reason = reason
+
+
+class OAuthDeniedError(OpenConnectorsError):
+    """
+    The OAuth callback carried an error instead of a code (the user denied access, or
+    the provider refused).
+    """
+
+    default_code = "oauth_denied"
+
+    #: The provider's ``error``, e.g. ``access_denied``.
+    error: str
+    #: The provider's ``error_description``, when given.
+    error_description: Optional[str]
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        code: Optional[str] = None,
+        error: str = "",
+        error_description: Optional[str] = None,
+    ) -> None:
+        super().__init__(text, code=code)
+        self.error = error
+        self.error_description = error_description
 
 
 # Shown (and pickled) as open_connectors.<Name>, where users import them from.

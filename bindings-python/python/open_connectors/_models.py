@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Dict, List, Optional, Tuple, cast
 
 from . import _base
 
-__all__ = ["Instance"]
+__all__ = ["Instance", "Element", "ConfigField", "OAuth1Token", "OAuthCallback"]
 
 
 class Instance(_base.Model):
@@ -147,3 +147,202 @@ class Instance(_base.Model):
     def provider_data(self) -> Optional[Dict[str, Any]]:
         """Provider data echoed by the platform, when present."""
         return cast("Optional[Dict[str, Any]]", self._raw_field("providerData", None))
+
+
+class Element(_base.Model):
+    """
+    An element (connector) of the platform's catalogue: what an instance is created
+    from. Build one from the JSON it came from with ``Element.from_dict(d)`` (or
+    ``Element(d)``); ``to_dict()`` returns that JSON exactly, unknown fields included,
+    and instances pickle.
+    """
+
+    __slots__ = ()
+    _MODEL: ClassVar[str] = "Element"
+    _WIRE: ClassVar[Tuple[str, ...]] = (
+        "id",
+        "key",
+        "name",
+        "description",
+        "active",
+        "hub",
+        "authentication",
+        "typeOauth",
+        "image",
+    )
+    _REPR: ClassVar[Tuple[str, ...]] = ("id", "key", "name", "authentication_type")
+    _SECRET: ClassVar[Tuple[str, ...]] = ()
+
+    @property
+    def id(self) -> int:
+        """The numeric element id."""
+        return cast("int", self._fields["id"])
+
+    @property
+    def key(self) -> str:
+        """The element key, e.g. ``sfdc``."""
+        return cast("str", self._fields["key"])
+
+    @property
+    def name(self) -> str:
+        """The display name."""
+        return cast("str", self._fields["name"])
+
+    @property
+    def description(self) -> Optional[str]:
+        """What it connects to."""
+        return cast("Optional[str]", self._fields["description"])
+
+    @property
+    def active(self) -> Optional[bool]:
+        """Whether it can be used."""
+        return cast("Optional[bool]", self._fields["active"])
+
+    @property
+    def hub(self) -> Optional[str]:
+        """The hub it belongs to, e.g. ``crm``."""
+        return cast("Optional[str]", self._fields["hub"])
+
+    @property
+    def authentication_type(self) -> Optional[str]:
+        """How instances authenticate: ``oauth2``, ``oauth1``, ``basic``, ..."""
+        return cast("Optional[str]", self._fields["authentication_type"])
+
+    @property
+    def type_oauth(self) -> Optional[bool]:
+        """Whether it uses OAuth."""
+        return cast("Optional[bool]", self._fields["type_oauth"])
+
+    @property
+    def image(self) -> Optional[str]:
+        """The URL of its logo."""
+        return cast("Optional[str]", self._fields["image"])
+
+
+class ConfigField(_base.Model):
+    """
+    One configuration key an element's instances take: what a create form asks for.
+    Build one from the JSON it came from with ``ConfigField.from_dict(d)`` (or
+    ``ConfigField(d)``); ``to_dict()`` returns that JSON exactly, unknown fields
+    included, and instances pickle.
+    """
+
+    __slots__ = ()
+    _MODEL: ClassVar[str] = "ConfigField"
+    _WIRE: ClassVar[Tuple[str, ...]] = (
+        "key",
+        "name",
+        "mandatory",
+        "configDataType",
+        "defaultValue",
+        "description",
+        "hideFromConsole",
+        "internal",
+    )
+    _REPR: ClassVar[Tuple[str, ...]] = ("key", "required", "type")
+    _SECRET: ClassVar[Tuple[str, ...]] = ()
+
+    @property
+    def key(self) -> str:
+        """The configuration key, e.g. ``oauth.api.key``."""
+        return cast("str", self._fields["key"])
+
+    @property
+    def name(self) -> Optional[str]:
+        """Its display name."""
+        return cast("Optional[str]", self._fields["name"])
+
+    @property
+    def required(self) -> Optional[bool]:
+        """Whether a create must give it."""
+        return cast("Optional[bool]", self._fields["required"])
+
+    @property
+    def type(self) -> Optional[str]:
+        """Its data type, e.g. ``TEXTFIELD_32``, ``PASSWORD``, ``BOOLEAN``."""
+        return cast("Optional[str]", self._fields["type"])
+
+    @property
+    def default(self) -> Optional[str]:
+        """Its default value, if any."""
+        return cast("Optional[str]", self._fields["default"])
+
+    @property
+    def description(self) -> Optional[str]:
+        """What it is for."""
+        return cast("Optional[str]", self._fields["description"])
+
+    @property
+    def hidden(self) -> Optional[bool]:
+        """Whether the platform's console hides it."""
+        return cast("Optional[bool]", self._fields["hidden"])
+
+    @property
+    def internal(self) -> Optional[bool]:
+        """Whether it is internal to the platform."""
+        return cast("Optional[bool]", self._fields["internal"])
+
+
+class OAuth1Token(_base.Model):
+    """
+    The request token and its secret for an OAuth 1 element (step 1 of OAuth 1); the
+    secret is never shown by repr or inspect. Build one from the JSON it came from with
+    ``OAuth1Token.from_dict(d)`` (or ``OAuth1Token(d)``); ``to_dict()`` returns that
+    JSON exactly, unknown fields included, and instances pickle.
+    """
+
+    __slots__ = ()
+    _MODEL: ClassVar[str] = "OAuth1Token"
+    _WIRE: ClassVar[Tuple[str, ...]] = ("token", "secret")
+    _REPR: ClassVar[Tuple[str, ...]] = ("token", "secret")
+    _SECRET: ClassVar[Tuple[str, ...]] = ("secret",)
+
+    @property
+    def token(self) -> str:
+        """
+        The request token: pass it as ``request_token`` when getting the OAuth URL.
+        """
+        return cast("str", self._fields["token"])
+
+    @property
+    def secret(self) -> str:
+        """The request token's secret: ``providerData.secret`` of the create."""
+        return cast("str", self._fields["secret"])
+
+
+class OAuthCallback(_base.Model):
+    """
+    What the provider's redirect to your callback URL carried: the single-use ``code``
+    for ``create_instance`` or ``reauthenticate_instance`` (never shown by repr or
+    inspect), and the ``state`` you sent. Build one from the JSON it came from with
+    ``OAuthCallback.from_dict(d)`` (or ``OAuthCallback(d)``); ``to_dict()`` returns that
+    JSON exactly, unknown fields included, and instances pickle.
+    """
+
+    __slots__ = ()
+    _MODEL: ClassVar[str] = "OAuthCallback"
+    _WIRE: ClassVar[Tuple[str, ...]] = ("code", "state", "oauth_token", "oauth_verifier")
+    _REPR: ClassVar[Tuple[str, ...]] = ("code", "state")
+    _SECRET: ClassVar[Tuple[str, ...]] = ("code", "oauth_verifier")
+
+    @property
+    def code(self) -> Optional[str]:
+        """
+        The authorization code (OAuth 2): ``provider_data={"code": ...}`` of the create.
+        """
+        return cast("Optional[str]", self._fields["code"])
+
+    @property
+    def state(self) -> Optional[str]:
+        """The state, as sent with the authorization request."""
+        return cast("Optional[str]", self._fields["state"])
+
+    @property
+    def oauth_token(self) -> Optional[str]:
+        """OAuth 1: the request token."""
+        return cast("Optional[str]", self._fields["oauth_token"])
+
+    @property
+    def oauth_verifier(self) -> Optional[str]:
+        """OAuth 1: the verifier."""
+        return cast("Optional[str]", self._fields["oauth_verifier"])

@@ -150,6 +150,10 @@ impl Client {
     }
 
     /// This handle's options with `call`'s on top.
+    pub(crate) fn merged_options(&self, call: &CallOptions) -> CallOptions {
+        self.merged(call)
+    }
+
     fn merged(&self, call: &CallOptions) -> CallOptions {
         let base = self.options.as_deref();
         let mut extra_headers = base.map(|b| b.extra_headers.clone()).unwrap_or_default();
@@ -268,7 +272,30 @@ impl Client {
         options.check().map_err(|e| e.spelled(lang))?;
         let options = self.merged(options);
         let (op, request) = self.build_merged(lang, name, args, &options)?;
+        if op.pagination.is_some() {
+            return Err(Error::invalid(
+                "operation",
+                format!(
+                    "{} is paged: list it with a pager (Client::pager), page by page",
+                    lang.spell(op.name)
+                ),
+            ));
+        }
         self.send_request(op, request, &options).await
+    }
+
+    /// Sends one page's request and decodes it; errors carry no secret of the request.
+    pub(crate) async fn send_page(
+        &self,
+        model: &'static crate::model::Model,
+        request: HttpRequest,
+        options: &CallOptions,
+    ) -> Result<crate::pager::Page> {
+        let auth = request.headers.get(AUTHORIZATION).cloned();
+        let url = request.url.clone();
+        let response = self.execute_with(request, options).await?;
+        response::decode_page(model, response)
+            .map_err(|e| mask_error(e, auth.as_ref(), None, Some(&url)))
     }
 
     /// Sends a built request and decodes the answer as `op` says; errors carry no
@@ -282,8 +309,10 @@ impl Client {
         // Cheap to keep (shared buffers): what a decode error must not echo.
         let auth = request.headers.get(AUTHORIZATION).cloned();
         let body = request.body.clone();
+        let url = request.url.contains('?').then(|| request.url.clone());
         let response = self.execute_with(request, options).await?;
-        decode(op.result, response).map_err(|e| mask_error(e, auth.as_ref(), body.as_deref()))
+        decode(op.result, response)
+            .map_err(|e| mask_error(e, auth.as_ref(), body.as_deref(), url.as_deref()))
     }
 
     async fn send(&self, op: &'static Operation, wire: Wire) -> Result<Output> {
@@ -345,7 +374,7 @@ impl Client {
 
     fn instance_wire(op: &Operation, instance_id: u64) -> Result<Wire> {
         let id = ops::check_id("instance_id", &Value::from(instance_id))?;
-        (op.build)(Args::default().with("instance_id", id))
+        (op.build)(op, Args::default().with("instance_id", id))
     }
 
     /// Gets an instance by id (`GET /instances/{id}`). Safe to retry. An id must be a
@@ -515,6 +544,7 @@ impl Client {
                         error,
                         request.headers.get(AUTHORIZATION),
                         request.body.as_deref(),
+                        Some(&request.url),
                     ));
                 }
             }
@@ -534,8 +564,14 @@ pub(crate) fn fuzz_status_error(r: &HttpResponse) -> crate::error::StatusError {
 
 /// Masks, in whatever the server said, every secret the request carried (a server or
 /// proxy may echo the request into its error).
-fn mask_error(mut error: Error, authorization: Option<&HeaderValue>, body: Option<&[u8]>) -> Error {
-    let masker = crate::redact::Masker::new(authorization.and_then(|v| v.to_str().ok()), body);
+fn mask_error(
+    mut error: Error,
+    authorization: Option<&HeaderValue>,
+    body: Option<&[u8]>,
+    url: Option<&str>,
+) -> Error {
+    let masker =
+        crate::redact::Masker::for_request(authorization.and_then(|v| v.to_str().ok()), body, url);
     match &mut error {
         Error::Status(e) => {
             masker.mask_opt(&mut e.message);

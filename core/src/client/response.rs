@@ -4,8 +4,11 @@ use serde_json::Value;
 
 use crate::client::retry::parse_retry_after;
 use crate::error::{DecodeError, Error, Result, StatusError};
-use crate::model::{Instance, Output};
+use bytes::Bytes;
+
+use crate::model::{INSTANCE_MODEL, Instance, Model, Output, Record};
 use crate::ops::ResultKind;
+use crate::pager::Page;
 use crate::transport::HttpResponse;
 
 /// The most of a body an error keeps (a few KiB: enough to read, never a memory hog).
@@ -38,6 +41,16 @@ fn json_text(v: &Value) -> Option<String> {
     }
 }
 
+/// The `error` of a provider message that is a JSON object (as an OAuth provider
+/// answers: `{"error": "invalid_grant", ...}`), when it is a short code.
+fn provider_error(message: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(message.trim()).ok()?;
+    match v.get("error")? {
+        Value::String(s) if !s.is_empty() && s.len() <= 200 => Some(s.clone()),
+        _ => None,
+    }
+}
+
 /// Turns a non-2xx answer into a [`StatusError`], reading the platform's error body
 /// when there is one (and keeping the raw body whatever it is).
 pub(crate) fn status_error(response: &HttpResponse) -> StatusError {
@@ -50,44 +63,38 @@ pub(crate) fn status_error(response: &HttpResponse) -> StatusError {
                 _ => None,
             });
     let field = |k: &str| parsed.as_ref().and_then(|m| m.get(k)).and_then(json_text);
+    let provider_message = field("providerMessage");
     StatusError {
         status: response.status,
         request_id: field("requestId").or_else(|| header_request_id.clone()),
         header_request_id,
         message: field("message"),
-        provider_message: field("providerMessage"),
+        provider_error: provider_message.as_deref().and_then(provider_error),
+        provider_message,
         retry_after: response.header("retry-after").and_then(parse_retry_after),
         body: text(&response.body),
     }
 }
 
-/// Decodes a 2xx answer into an [`Instance`].
-pub(crate) fn decode_instance(response: HttpResponse) -> Result<Instance> {
-    let decode_err = |reason: String| {
-        Error::Decode(Box::new(DecodeError {
-            status: response.status,
-            request_id: response.header("elements-request-id").map(str::to_owned),
-            reason,
-            body: redacted_body(&response.body),
-        }))
-    };
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(decode_err("the body is empty".to_owned()));
+/// The decode error of a 2xx answer: status, request id and the redacted body.
+fn decode_error(response: &HttpResponse, reason: String) -> Error {
+    Error::Decode(Box::new(DecodeError {
+        status: response.status,
+        request_id: response.header("elements-request-id").map(str::to_owned),
+        reason,
+        body: redacted_body(&response.body),
+    }))
+}
+
+/// Why a body could not be read as `what`: truncated, not JSON, or the wrong shape
+/// (`detail`, which never quotes a value).
+fn shape_reason(body: &[u8], what: &str, detail: &str) -> String {
+    use serde_json::error::Category;
+    match classify(body) {
+        Category::Eof => format!("the JSON body is truncated ({detail})"),
+        Category::Syntax | Category::Io => format!("the body is not JSON ({detail})"),
+        Category::Data => format!("not {what}: {detail}"),
     }
-    Instance::from_body(response.body.clone()).map_err(|e| {
-        use serde_json::error::Category;
-        // serde quotes the values it could not read: they may be secrets.
-        let e = crate::redact::without_quoted_values(&e.to_string());
-        decode_err(match e.as_str() {
-            _ if matches!(classify(&response.body), Category::Eof) => {
-                format!("the JSON body is truncated ({e})")
-            }
-            _ if matches!(classify(&response.body), Category::Syntax | Category::Io) => {
-                format!("the body is not JSON ({e})")
-            }
-            _ => format!("not an Instance: {e}"),
-        })
-    })
 }
 
 /// How a body fails to parse as JSON (`Data` when it parses).
@@ -98,16 +105,135 @@ fn classify(body: &[u8]) -> serde_json::error::Category {
     }
 }
 
-/// Decodes a 2xx answer as `kind` says.
+fn a_model(name: &str) -> String {
+    let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+
+/// Decodes one model object from its JSON bytes (the reason, never quoting a value).
+fn decode_model_bytes(model: &'static Model, body: Bytes) -> std::result::Result<Output, String> {
+    if model.name == INSTANCE_MODEL.name {
+        Instance::from_body(body.clone())
+            .map(|i| Output::Instance(Box::new(i)))
+            .map_err(|e| {
+                let e = crate::redact::without_quoted_values(&e.to_string());
+                shape_reason(&body, "an Instance", &e)
+            })
+    } else {
+        Record::from_body(model, body.clone())
+            .map(|r| Output::Record(Box::new(r)))
+            .map_err(|e| shape_reason(&body, &a_model(model.name), &e))
+    }
+}
+
+/// Decodes a 2xx answer into an [`Instance`].
+pub(crate) fn decode_instance(response: HttpResponse) -> Result<Instance> {
+    match decode_one(&INSTANCE_MODEL, response)? {
+        Output::Instance(i) => Ok(*i),
+        _ => Err(Error::Internal {
+            reason: "the Instance decoder gave another model".to_owned(),
+        }),
+    }
+}
+
+fn decode_one(model: &'static Model, response: HttpResponse) -> Result<Output> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(decode_error(&response, "the body is empty".to_owned()));
+    }
+    decode_model_bytes(model, response.body.clone()).map_err(|e| decode_error(&response, e))
+}
+
+/// The items of a JSON array body, each as its own bytes.
+fn array_items(response: &HttpResponse, what: &str) -> Result<Vec<Bytes>> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(decode_error(response, "the body is empty".to_owned()));
+    }
+    let items: Vec<&serde_json::value::RawValue> =
+        serde_json::from_slice(&response.body).map_err(|e| {
+            let e = crate::redact::without_quoted_values(&e.to_string());
+            decode_error(response, shape_reason(&response.body, what, &e))
+        })?;
+    Ok(items
+        .into_iter()
+        .map(|raw| response.body.slice_ref(raw.get().as_bytes()))
+        .collect())
+}
+
+/// Decodes a 2xx answer whose body is a JSON array of `model` objects.
+fn decode_list(model: &'static Model, response: &HttpResponse) -> Result<Vec<Output>> {
+    // Before parsing: serde_json's own recursion limit would fail the parse as "not JSON".
+    if crate::model::nests_deeper_than(&response.body, crate::model::MAX_JSON_DEPTH) {
+        return Err(decode_error(
+            response,
+            format!(
+                "the JSON nests deeper than {} levels",
+                crate::model::MAX_JSON_DEPTH
+            ),
+        ));
+    }
+    let what = format!("a list of {} objects", model.name);
+    let items = array_items(response, &what)?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            decode_model_bytes(model, bytes)
+                .map_err(|e| decode_error(response, format!("item {i}: {e}")))
+        })
+        .collect()
+}
+
+/// Decodes one page of a paged operation: the items (a JSON array of `model`
+/// objects), `elements-next-page-token` and `elements-total-count`.
+pub(crate) fn decode_page(model: &'static Model, response: HttpResponse) -> Result<Page> {
+    let items = decode_list(model, &response)?;
+    let next_cursor = response
+        .header("elements-next-page-token")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let total_count = response
+        .header("elements-total-count")
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    Ok(Page {
+        items,
+        next_cursor,
+        total_count,
+        request_id: response.header("elements-request-id").map(str::to_owned),
+    })
+}
+
+/// Reads the text field `key` of a JSON object body.
+fn decode_text(key: &str, response: &HttpResponse) -> Result<Output> {
+    let parsed: Value = serde_json::from_slice(&response.body).map_err(|e| {
+        let e = crate::redact::without_quoted_values(&e.to_string());
+        decode_error(response, shape_reason(&response.body, "a JSON object", &e))
+    })?;
+    match parsed.get(key) {
+        Some(Value::String(s)) => Ok(Output::Text(s.clone())),
+        Some(other) => Err(decode_error(
+            response,
+            format!(
+                "field `{key}`: expected text, got {}",
+                crate::model::json_kind(other)
+            ),
+        )),
+        None => Err(decode_error(response, format!("missing field `{key}`"))),
+    }
+}
+
+/// Decodes a 2xx answer as `kind` says (one page of a paged operation is
+/// [`decode_page`]).
 pub(crate) fn decode(kind: ResultKind, response: HttpResponse) -> Result<Output> {
     match kind {
         ResultKind::Nothing => Ok(Output::Nothing),
-        ResultKind::Model(m) if m.name == "Instance" => {
-            decode_instance(response).map(|i| Output::Instance(Box::new(i)))
-        }
-        ResultKind::Model(m) => Err(Error::Internal {
-            reason: format!("no decoder for model {}", m.name),
-        }),
+        ResultKind::Model(m) => decode_one(m, response),
+        ResultKind::Models(m) => decode_list(m, &response).map(Output::List),
+        ResultKind::Text(key) => decode_text(key, &response),
     }
 }
 

@@ -105,6 +105,7 @@ mod tests {
             header_request_id: None,
             message: None,
             provider_message: None,
+            provider_error: None,
             retry_after,
             body: String::new(),
         }

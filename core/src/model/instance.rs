@@ -300,6 +300,8 @@ pub enum FieldValue<'a> {
     Text(&'a str),
     /// A list of tags, as their names.
     Texts(&'a [Tag]),
+    /// A list of text.
+    Strs(&'a [String]),
 }
 
 impl FieldValue<'_> {
@@ -312,6 +314,9 @@ impl FieldValue<'_> {
             FieldValue::Text(s) => Value::from(s),
             FieldValue::Texts(tags) => {
                 Value::Array(tags.iter().map(|t| Value::from(t.name())).collect())
+            }
+            FieldValue::Strs(items) => {
+                Value::Array(items.iter().map(|s| Value::from(s.as_str())).collect())
             }
         }
     }

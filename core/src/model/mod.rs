@@ -6,9 +6,11 @@
 //! strings) and keeps the whole JSON as received, so no field is ever lost.
 
 mod instance;
+mod record;
 mod time;
 
 pub use instance::{ElementSummary, FieldValue, INSTANCE_FIELDS, Instance, InstanceUser, Tag};
+pub use record::Record;
 pub use time::Timestamp;
 
 use serde_json::Value;
@@ -86,8 +88,37 @@ impl Model {
             "Instance" => Instance::from_json(raw)
                 .map(|i| Output::Instance(Box::new(i)))
                 .map_err(|e| Error::invalid(field, format!("not an Instance: {e}"))),
-            other => Err(Error::invalid(field, format!("no model {other:?}"))),
+            name => Record::from_json(self, raw)
+                .map(|r| Output::Record(Box::new(r)))
+                .map_err(|e| {
+                    Error::invalid(
+                        field,
+                        format!(
+                            "not {} {name}: {e}",
+                            if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                                "an"
+                            } else {
+                                "a"
+                            }
+                        ),
+                    )
+                }),
         }
+    }
+
+    /// The wire keys of the typed fields, top-level only (`authentication.type` is
+    /// `authentication`): what `extra` leaves out.
+    pub fn top_level_keys(&self) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = Vec::new();
+        for f in self.fields {
+            if let Some(w) = f.wire {
+                let top = w.split('.').next().unwrap_or(w);
+                if !keys.contains(&top) {
+                    keys.push(top);
+                }
+            }
+        }
+        keys
     }
 }
 
@@ -256,8 +287,211 @@ pub const INSTANCE_MODEL: Model = Model {
     repr: &["id", "name", "element_key", "token"],
 };
 
+/// An element (connector) of the catalogue.
+pub const ELEMENT_MODEL: Model = Model {
+    name: "Element",
+    doc: "An element (connector) of the platform's catalogue: what an instance is created from.",
+    fields: &[
+        field(
+            "id",
+            Some("id"),
+            FieldType::Int,
+            false,
+            "The numeric element id.",
+        ),
+        field(
+            "key",
+            Some("key"),
+            FieldType::Text,
+            false,
+            "The element key, e.g. `sfdc`.",
+        ),
+        field(
+            "name",
+            Some("name"),
+            FieldType::Text,
+            false,
+            "The display name.",
+        ),
+        field(
+            "description",
+            Some("description"),
+            FieldType::Text,
+            true,
+            "What it connects to.",
+        ),
+        field(
+            "active",
+            Some("active"),
+            FieldType::Bool,
+            true,
+            "Whether it can be used.",
+        ),
+        field(
+            "hub",
+            Some("hub"),
+            FieldType::Text,
+            true,
+            "The hub it belongs to, e.g. `crm`.",
+        ),
+        field(
+            "authentication_type",
+            Some("authentication.type"),
+            FieldType::Text,
+            true,
+            "How instances authenticate: `oauth2`, `oauth1`, `basic`, ...",
+        ),
+        field(
+            "type_oauth",
+            Some("typeOauth"),
+            FieldType::Bool,
+            true,
+            "Whether it uses OAuth.",
+        ),
+        field(
+            "image",
+            Some("image"),
+            FieldType::Text,
+            true,
+            "The URL of its logo.",
+        ),
+    ],
+    repr: &["id", "key", "name", "authentication_type"],
+};
+
+/// One configuration definition of an element (`GET /elements/{keyOrId}/configuration`).
+pub const CONFIG_FIELD_MODEL: Model = Model {
+    name: "ConfigField",
+    doc: "One configuration key an element's instances take: what a create form asks for.",
+    fields: &[
+        field(
+            "key",
+            Some("key"),
+            FieldType::Text,
+            false,
+            "The configuration key, e.g. `oauth.api.key`.",
+        ),
+        field(
+            "name",
+            Some("name"),
+            FieldType::Text,
+            true,
+            "Its display name.",
+        ),
+        field(
+            "required",
+            Some("mandatory"),
+            FieldType::Bool,
+            true,
+            "Whether a create must give it.",
+        ),
+        field(
+            "type",
+            Some("configDataType"),
+            FieldType::Text,
+            true,
+            "Its data type, e.g. `TEXTFIELD_32`, `PASSWORD`, `BOOLEAN`.",
+        ),
+        field(
+            "default",
+            Some("defaultValue"),
+            FieldType::Text,
+            true,
+            "Its default value, if any.",
+        ),
+        field(
+            "description",
+            Some("description"),
+            FieldType::Text,
+            true,
+            "What it is for.",
+        ),
+        field(
+            "hidden",
+            Some("hideFromConsole"),
+            FieldType::Bool,
+            true,
+            "Whether the platform's console hides it.",
+        ),
+        field(
+            "internal",
+            Some("internal"),
+            FieldType::Bool,
+            true,
+            "Whether it is internal to the platform.",
+        ),
+    ],
+    repr: &["key", "required", "type"],
+};
+
+/// The request token of an OAuth 1 flow (`GET /elements/{keyOrId}/oauth/token`).
+pub const OAUTH1_TOKEN_MODEL: Model = Model {
+    name: "OAuth1Token",
+    doc: "The request token and its secret for an OAuth 1 element (step 1 of OAuth 1); the secret is never shown by repr or inspect.",
+    fields: &[
+        field(
+            "token",
+            Some("token"),
+            FieldType::Text,
+            false,
+            "The request token: pass it as `request_token` when getting the OAuth URL.",
+        ),
+        field(
+            "secret",
+            Some("secret"),
+            FieldType::Secret,
+            false,
+            "The request token's secret: `providerData.secret` of the create.",
+        ),
+    ],
+    repr: &["token", "secret"],
+};
+
+/// What the provider's OAuth redirect carried ([`crate::oauth::parse_callback`]).
+pub const OAUTH_CALLBACK_MODEL: Model = Model {
+    name: "OAuthCallback",
+    doc: "What the provider's redirect to your callback URL carried: the single-use `code` for `create_instance` or `reauthenticate_instance` (never shown by repr or inspect), and the `state` you sent.",
+    fields: &[
+        field(
+            "code",
+            Some("code"),
+            FieldType::Secret,
+            true,
+            "The authorization code (OAuth 2): `provider_data={\"code\": ...}` of the create.",
+        ),
+        field(
+            "state",
+            Some("state"),
+            FieldType::Text,
+            true,
+            "The state, as sent with the authorization request.",
+        ),
+        field(
+            "oauth_token",
+            Some("oauth_token"),
+            FieldType::Text,
+            true,
+            "OAuth 1: the request token.",
+        ),
+        field(
+            "oauth_verifier",
+            Some("oauth_verifier"),
+            FieldType::Secret,
+            true,
+            "OAuth 1: the verifier.",
+        ),
+    ],
+    repr: &["code", "state"],
+};
+
 /// Every model, for the generator.
-pub const MODELS: &[Model] = &[INSTANCE_MODEL];
+pub const MODELS: &[Model] = &[
+    INSTANCE_MODEL,
+    ELEMENT_MODEL,
+    CONFIG_FIELD_MODEL,
+    OAUTH1_TOKEN_MODEL,
+    OAUTH_CALLBACK_MODEL,
+];
 
 /// The result of an operation, whatever the operation.
 #[derive(Debug, Clone)]
@@ -265,6 +499,12 @@ pub const MODELS: &[Model] = &[INSTANCE_MODEL];
 pub enum Output {
     /// An Instance.
     Instance(Box<Instance>),
+    /// Any other model object.
+    Record(Box<Record>),
+    /// One text value (e.g. the OAuth URL).
+    Text(String),
+    /// A list of model objects (not paged).
+    List(Vec<Output>),
     /// Nothing (`()`, `None`, `undefined`): the call succeeded.
     Nothing,
 }
@@ -274,40 +514,93 @@ impl Output {
     pub fn model(&self) -> Option<&'static Model> {
         match self {
             Output::Instance(_) => Some(&INSTANCE_MODEL),
-            Output::Nothing => None,
+            Output::Record(r) => Some(r.model()),
+            Output::Text(_) | Output::List(_) | Output::Nothing => None,
         }
     }
 
-    /// The whole JSON as received (`Value::Null` for nothing).
+    /// The whole JSON as received (`Value::Null` for nothing; a list of them for a
+    /// list; the text for a text).
     pub fn raw(&self) -> Value {
         match self {
             Output::Instance(i) => i.raw().clone(),
+            Output::Record(r) => r.raw(),
+            Output::Text(t) => Value::from(t.as_str()),
+            Output::List(items) => Value::Array(items.iter().map(Output::raw).collect()),
             Output::Nothing => Value::Null,
         }
     }
 
-    /// The whole JSON as received, as UTF-8 bytes, borrowed where possible; `None` for
-    /// nothing.
+    /// The whole JSON object of a model as received, as UTF-8 bytes, borrowed where
+    /// possible; `None` for anything but a model.
     pub fn json_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
         match self {
             Output::Instance(i) => Some(i.json_bytes()),
-            Output::Nothing => None,
+            Output::Record(r) => Some(std::borrow::Cow::Borrowed(r.json_bytes())),
+            Output::Text(_) | Output::List(_) | Output::Nothing => None,
         }
     }
 
-    /// Visits the model's typed fields by table name (nothing for nothing).
+    /// Visits a model's typed fields by table name (nothing for anything else).
     pub fn for_each_field<'a>(&'a self, f: impl FnMut(&'static str, FieldValue<'a>)) {
         match self {
             Output::Instance(i) => i.for_each_field(f),
-            Output::Nothing => {}
+            Output::Record(r) => r.for_each_field(f),
+            Output::Text(_) | Output::List(_) | Output::Nothing => {}
         }
     }
 
-    /// The model's typed fields, named as `lang` spells them (`Value::Null` for nothing).
+    /// A model's typed fields, named as `lang` spells them (`Value::Null` for anything
+    /// else).
     pub fn fields(&self, lang: Lang) -> Value {
         match self {
             Output::Instance(i) => i.fields_json(lang),
-            Output::Nothing => Value::Null,
+            Output::Record(_) => {
+                let mut map = serde_json::Map::new();
+                self.for_each_field(|name, v| {
+                    map.insert(lang.spell(name), v.to_json());
+                });
+                Value::Object(map)
+            }
+            Output::Text(_) | Output::List(_) | Output::Nothing => Value::Null,
+        }
+    }
+
+    /// The text of a text result.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Output::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The result for a binding that takes JSON text (Node), as one flat list:
+    /// - `[]`: nothing;
+    /// - `[model name, the JSON as received, the typed fields]`: a model
+    ///   ([`Output::to_binding_texts`]);
+    /// - `["", text]`: a text;
+    /// - `["[]", model name, json 1, fields 1, json 2, fields 2, ...]`: a list.
+    pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
+        match self {
+            Output::Nothing => Vec::new(),
+            Output::Text(t) => vec![String::new(), t.clone()],
+            Output::List(items) => {
+                let mut out = Vec::with_capacity(2 + 2 * items.len());
+                out.push("[]".to_owned());
+                let name = items.first().and_then(Output::model).map_or("", |m| m.name);
+                out.push(name.to_owned());
+                for item in items {
+                    if let Some([_, raw, fields]) = item.to_binding_texts(lang) {
+                        out.push(raw);
+                        out.push(fields);
+                    }
+                }
+                out
+            }
+            Output::Instance(_) | Output::Record(_) => self
+                .to_binding_texts(lang)
+                .map(Vec::from)
+                .unwrap_or_default(),
         }
     }
 
@@ -341,6 +634,7 @@ impl Output {
                 FieldValue::Text(s) => serde_json::to_writer(&mut out, s),
                 FieldValue::Int(i) => serde_json::to_writer(&mut out, &i),
                 FieldValue::Bool(b) => serde_json::to_writer(&mut out, &b),
+                FieldValue::Strs(items) => serde_json::to_writer(&mut out, items),
                 FieldValue::Null => serde_json::to_writer(&mut out, &()),
             };
         });
@@ -353,7 +647,15 @@ impl Output {
     pub fn into_instance(self) -> Option<Instance> {
         match self {
             Output::Instance(i) => Some(*i),
-            Output::Nothing => None,
+            _ => None,
+        }
+    }
+
+    /// The record, if that is what it is.
+    pub fn into_record(self) -> Option<Record> {
+        match self {
+            Output::Record(r) => Some(*r),
+            _ => None,
         }
     }
 }

@@ -1,8 +1,9 @@
-//! The instance operations: create, get, delete.
+//! The instance operations: create, get, delete, list, update, re-authenticate,
+//! enable and disable.
 //!
 //! Each operation is declared once ([`CREATE_INSTANCE`], [`GET_INSTANCE`],
-//! [`DELETE_INSTANCE`]); [`CreateInstance`] is the typed builder Rust callers use for
-//! a create, and the generic path builds one from checked arguments.
+//! [`LIST_INSTANCES`], ...); [`CreateInstance`] is the typed builder Rust callers use
+//! for a create, and the generic path builds one from checked arguments.
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,8 +14,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::model::{INSTANCE_MODEL, json_kind};
 use crate::ops::{
-    Args, AuthScope, HttpMethod, Location, Operation, Param, ParamType, ResultKind, RetryClass,
-    Wire,
+    Args, AuthScope, HttpMethod, Location, Operation, Pagination, Param, ParamType, ResultKind,
+    RetryClass, Wire, build_from_locations,
 };
 use crate::redact::redact_json;
 
@@ -494,7 +495,7 @@ impl CreateInstance {
 }
 
 /// `/instances/{id}` of the checked `instance_id`.
-fn instance_path(args: Args) -> Result<Wire> {
+fn instance_path(_: &Operation, args: Args) -> Result<Wire> {
     Ok(Wire::path(format!(
         "/instances/{}",
         args.id("instance_id")?
@@ -599,7 +600,7 @@ pub const CREATE_INSTANCE: Operation = Operation {
     pagination: None,
     node_single_object: true,
     example: r#"{"element": "insightly", "name": "Element Instance Name", "tags": ["Docs"], "configuration": {"username": "claudeelements", "password": "password"}}"#,
-    build: |args| CreateInstance::from_args(args)?.to_request(),
+    build: |_, args| CreateInstance::from_args(args)?.to_request(),
 };
 
 /// `get_instance`: `GET /instances/{id}`.
@@ -636,6 +637,275 @@ pub const DELETE_INSTANCE: Operation = Operation {
     node_single_object: false,
     example: r#"{"instance_id": 477858}"#,
     build: instance_path,
+};
+
+/// `list_instances`: `GET /instances`, paged.
+pub const LIST_INSTANCES: Operation = Operation {
+    name: "list_instances",
+    group: "instances",
+    summary: "Lists the organization's instances, page by page.",
+    doc: "`GET /instances` with `tags[]`, `searchText`, `hydrate`, `pageSize` and `nextPage`. Returns a pager: iterate it for every instance, fetching pages as needed, or take its pages. It stops on an empty page or a page without a next-page token, and fails on a token that repeats. Each page is safe to retry.",
+    method: HttpMethod::Get,
+    routes: &["/instances"],
+    params: &[
+        Param {
+            name: "tags",
+            ty: ParamType::TextList,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Query("tags[]"),
+            doc: "Only instances with these tags.",
+        },
+        Param {
+            name: "search",
+            ty: ParamType::Text,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Query("searchText"),
+            doc: "Only instances whose name or element key contains this text.",
+        },
+        Param {
+            name: "hydrate",
+            ty: ParamType::Bool,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Query("hydrate"),
+            doc: "`false` for a lighter answer (no configuration).",
+        },
+        PAGE_SIZE,
+        CURSOR,
+    ],
+    result: ResultKind::Model(&INSTANCE_MODEL),
+    retry: RetryClass::Idempotent,
+    auth: AuthScope::Organization,
+    pagination: Some(Pagination::Cursor),
+    node_single_object: false,
+    example: r#"{"tags": ["Docs"], "page_size": 50}"#,
+    build: build_from_locations,
+};
+
+/// The `page_size` parameter of every paged operation.
+pub(crate) const PAGE_SIZE: Param = Param {
+    name: "page_size",
+    ty: ParamType::PageSize,
+    required: false,
+    positional: false,
+    secret: false,
+    location: Location::Query("pageSize"),
+    doc: "Items per page (1 to 200; the platform's default is 200).",
+};
+
+/// The `cursor` parameter of every paged operation.
+pub(crate) const CURSOR: Param = Param {
+    name: "cursor",
+    ty: ParamType::Text,
+    required: false,
+    positional: false,
+    secret: false,
+    location: Location::Query("nextPage"),
+    doc: "Where to start: the `next_cursor` of a page seen before (resumes a listing).",
+};
+
+/// The top-level fields `update_instance` sets from its own arguments.
+const UPDATE_MANAGED: [&str; 3] = ["name", "tags", "configuration"];
+
+/// `update_instance`: `PATCH /instances/{id}` with only the fields given.
+pub const UPDATE_INSTANCE: Operation = Operation {
+    name: "update_instance",
+    group: "instances",
+    summary: "Updates an instance: only the fields given are sent.",
+    doc: "`PATCH /instances/{id}`. Tags replace the instance's tags (the platform does not merge them); configuration keys are set one by one. Returns the updated instance. Not retried once it may have arrived.",
+    method: HttpMethod::Patch,
+    routes: &["/instances/{id}"],
+    params: &[
+        INSTANCE_ID,
+        Param {
+            name: "name",
+            ty: ParamType::Text,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Body("name"),
+            doc: "The new display name.",
+        },
+        Param {
+            name: "tags",
+            ty: ParamType::TextList,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Body("tags"),
+            doc: "The new tags, replacing the old ones.",
+        },
+        Param {
+            name: "configuration",
+            ty: ParamType::Object,
+            required: false,
+            positional: false,
+            secret: true,
+            location: Location::Body("configuration"),
+            doc: "Configuration keys to set (secret values are redacted from logs and errors).",
+        },
+        Param {
+            name: "extra",
+            ty: ParamType::Object,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Custom,
+            doc: "More top-level body fields, passed through as given.",
+        },
+    ],
+    result: ResultKind::Model(&INSTANCE_MODEL),
+    retry: RetryClass::Once,
+    auth: AuthScope::Organization,
+    pagination: None,
+    node_single_object: false,
+    example: r#"{"instance_id": 477858, "name": "CRM (production)", "tags": ["prod"]}"#,
+    build: build_update,
+};
+
+fn build_update(op: &Operation, mut args: Args) -> Result<Wire> {
+    let extra = args.take("extra");
+    let id = args.id("instance_id")?;
+    let given = UPDATE_MANAGED.iter().any(|k| args.get(k).is_some());
+    let mut wire = build_from_locations(op, args)?;
+    let mut body: Map<String, Value> = match wire.body.take() {
+        Some(b) => serde_json::from_slice(&b).unwrap_or_default(),
+        None => Map::new(),
+    };
+    if let Some(Value::Object(extra)) = extra {
+        for (k, v) in extra {
+            if UPDATE_MANAGED.contains(&k.as_str()) {
+                return Err(Error::invalid(
+                    format!("extra.{k}"),
+                    "is set by the SDK from its own argument; pass it there",
+                ));
+            }
+            body.insert(k, v);
+        }
+    }
+    if !given && body.is_empty() {
+        return Err(Error::invalid(
+            "options",
+            "nothing to update: give name, tags, configuration or extra",
+        ));
+    }
+    debug_assert_eq!(wire.path, format!("/instances/{id}"));
+    let _ = id;
+    wire.body = Some(
+        serde_json::to_vec(&Value::Object(body)).map_err(|e| Error::Internal {
+            reason: format!("could not write the body: {e}"),
+        })?,
+    );
+    Ok(wire)
+}
+
+/// `reauthenticate_instance`: `PUT /instances/{id}?reAuthenticate=true` with a fresh
+/// OAuth code.
+pub const REAUTHENTICATE_INSTANCE: Operation = Operation {
+    name: "reauthenticate_instance",
+    group: "instances",
+    summary: "Re-authenticates an OAuth instance with a fresh authorization code.",
+    doc: "`PUT /instances/{id}?reAuthenticate=true` with `providerData.code` (the platform's documented re-authentication; run the OAuth step again for the code). Only the code and the configuration given are sent, not the instance's current body (whose secret values the platform hands back masked). Never retried once it may have arrived: the code is single-use.",
+    method: HttpMethod::Put,
+    routes: &["/instances/{id}"],
+    params: &[
+        INSTANCE_ID,
+        Param {
+            name: "code",
+            ty: ParamType::Text,
+            required: true,
+            positional: false,
+            secret: true,
+            location: Location::Custom,
+            doc: "The authorization code the provider's redirect carried (single-use).",
+        },
+        Param {
+            name: "configuration",
+            ty: ParamType::Object,
+            required: false,
+            positional: false,
+            secret: true,
+            location: Location::Body("configuration"),
+            doc: "Configuration keys to set at the same time.",
+        },
+    ],
+    result: ResultKind::Model(&INSTANCE_MODEL),
+    retry: RetryClass::Once,
+    auth: AuthScope::Organization,
+    pagination: None,
+    node_single_object: false,
+    example: r#"{"instance_id": 477858, "code": "xoz8AFqScK2ngM04kSSM"}"#,
+    build: build_reauthenticate,
+};
+
+fn build_reauthenticate(op: &Operation, mut args: Args) -> Result<Wire> {
+    let code = match args.take("code") {
+        Some(Value::String(c)) if !c.trim().is_empty() => c,
+        _ => {
+            return Err(Error::invalid(
+                "code",
+                "must be a non-empty authorization code",
+            ));
+        }
+    };
+    let mut wire = build_from_locations(op, args)?;
+    let mut body: Map<String, Value> = match wire.body.take() {
+        Some(b) => serde_json::from_slice(&b).unwrap_or_default(),
+        None => Map::new(),
+    };
+    body.insert(
+        "providerData".to_owned(),
+        serde_json::json!({ "code": code }),
+    );
+    wire.query
+        .push(("reAuthenticate".to_owned(), "true".to_owned()));
+    wire.body = Some(
+        serde_json::to_vec(&Value::Object(body)).map_err(|e| Error::Internal {
+            reason: format!("could not write the body: {e}"),
+        })?,
+    );
+    Ok(wire)
+}
+
+/// `enable_instance`: `PUT /instances/{id}/enabled`.
+pub const ENABLE_INSTANCE: Operation = Operation {
+    name: "enable_instance",
+    group: "instances",
+    summary: "Enables an instance (after it was disabled, by hand or by failed token refreshes).",
+    doc: "`PUT /instances/{id}/enabled`; returns nothing. Safe to retry.",
+    method: HttpMethod::Put,
+    routes: &["/instances/{id}/enabled"],
+    params: &[INSTANCE_ID],
+    result: ResultKind::Nothing,
+    retry: RetryClass::Idempotent,
+    auth: AuthScope::Organization,
+    pagination: None,
+    node_single_object: false,
+    example: r#"{"instance_id": 477858}"#,
+    build: build_from_locations,
+};
+
+/// `disable_instance`: `DELETE /instances/{id}/enabled`.
+pub const DISABLE_INSTANCE: Operation = Operation {
+    name: "disable_instance",
+    group: "instances",
+    summary: "Disables an instance: it stays, but the platform stops using it.",
+    doc: "`DELETE /instances/{id}/enabled`; returns nothing. Safe to retry.",
+    method: HttpMethod::Delete,
+    routes: &["/instances/{id}/enabled"],
+    params: &[INSTANCE_ID],
+    result: ResultKind::Nothing,
+    retry: RetryClass::Idempotent,
+    auth: AuthScope::Organization,
+    pagination: None,
+    node_single_object: false,
+    example: r#"{"instance_id": 477858}"#,
+    build: build_from_locations,
 };
 
 #[cfg(test)]

@@ -13,7 +13,9 @@
 //! Adding an operation: declare it in a section module (such as [`instances`]), add it to
 //! [`OPERATIONS`], give it a sandbox route and shared cases, run `make gen`.
 
+pub mod elements;
 pub mod instances;
+pub mod oauth;
 
 use std::fmt;
 
@@ -90,8 +92,12 @@ pub enum AuthScope {
 /// What an operation returns.
 #[derive(Debug, Clone, Copy)]
 pub enum ResultKind {
-    /// A model object.
+    /// A model object (a paged operation: a pager of them).
     Model(&'static Model),
+    /// A JSON array of model objects (not paged).
+    Models(&'static Model),
+    /// One text field of the answer's JSON object, by key (e.g. `oauthUrl`).
+    Text(&'static str),
     /// Nothing (`()`, `None`, `undefined`).
     Nothing,
 }
@@ -111,7 +117,15 @@ pub enum ParamType {
     Object,
     /// One of the given words.
     OneOf(&'static [&'static str]),
+    /// `true` or `false`.
+    Bool,
+    /// A page size: an integer from 1 to [`MAX_PAGE_SIZE`].
+    PageSize,
 }
+
+/// The largest page the platform serves (`/elements` documents 200; the SDK uses the
+/// same bound for every list).
+pub const MAX_PAGE_SIZE: u64 = 200;
 
 /// Where a parameter goes on the wire (for documentation and the OpenAPI document).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,10 +160,12 @@ pub struct Param {
     pub doc: &'static str,
 }
 
-/// Pagination of a list operation (none so far; the lifecycle issue adds them).
+/// Pagination of a list operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pagination {
-    /// The platform's cursor: `nextPage` in, `elements-next-page-token` out.
+    /// The platform's cursor: `nextPage` in, `elements-next-page-token` out, with
+    /// `elements-total-count` when the platform sends it. The operation's `cursor`
+    /// parameter is where a listing starts (or resumes).
     Cursor,
 }
 
@@ -186,8 +202,9 @@ pub struct Operation {
     /// generated documentation and the OpenAPI document (built by `build`, so it is
     /// always a request the SDK really sends).
     pub example: &'static str,
-    /// Builds the request from checked arguments.
-    pub(crate) build: fn(Args) -> Result<Wire>,
+    /// Builds the request from checked arguments ([`build_from_locations`] for an
+    /// operation whose parameters all have a path, query or body location).
+    pub(crate) build: fn(&Operation, Args) -> Result<Wire>,
 }
 
 impl fmt::Debug for Operation {
@@ -205,6 +222,16 @@ pub const OPERATIONS: &[Operation] = &[
     instances::CREATE_INSTANCE,
     instances::GET_INSTANCE,
     instances::DELETE_INSTANCE,
+    instances::LIST_INSTANCES,
+    instances::UPDATE_INSTANCE,
+    instances::REAUTHENTICATE_INSTANCE,
+    instances::ENABLE_INSTANCE,
+    instances::DISABLE_INSTANCE,
+    oauth::GET_OAUTH_URL,
+    oauth::GET_OAUTH1_TOKEN,
+    elements::LIST_ELEMENTS,
+    elements::GET_ELEMENT,
+    elements::GET_ELEMENT_CONFIGURATION,
 ];
 
 /// The operation by its `snake_case` name (or, for Node, its `camelCase` one).
@@ -365,6 +392,21 @@ fn check_type(field: &str, ty: ParamType, value: Value) -> Result<Value> {
             Value::Object(_) => Ok(value),
             other => Err(must("a JSON object", &other)),
         },
+        ParamType::Bool => match value {
+            Value::Bool(_) => Ok(value),
+            other => Err(must("true or false", &other)),
+        },
+        ParamType::PageSize => match value.as_u64() {
+            Some(n @ 1..=MAX_PAGE_SIZE) if !value.is_f64() => Ok(Value::from(n)),
+            _ if value.is_number() => Err(Error::invalid(
+                field,
+                format!("must be an integer from 1 to {MAX_PAGE_SIZE}, got {value}"),
+            )),
+            _ => Err(must(
+                &format!("an integer from 1 to {MAX_PAGE_SIZE}"),
+                &value,
+            )),
+        },
         ParamType::OneOf(words) => match &value {
             Value::String(s) if words.contains(&s.as_str()) => Ok(value),
             Value::String(s) => Err(Error::invalid(
@@ -423,7 +465,119 @@ pub fn parse_args(op: &Operation, lang: Lang, args: Value) -> Result<Args> {
 /// Builds the request of `op` from JSON arguments in `lang`'s spelling.
 pub fn build_wire(op: &Operation, lang: Lang, args: Value) -> Result<Wire> {
     let args = parse_args(op, lang, args)?;
-    (op.build)(args).map_err(|e| e.spelled(lang))
+    (op.build)(op, args).map_err(|e| e.spelled(lang))
+}
+
+/// A query or path value as text: strings as they are, numbers and booleans written.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The generic builder: the first route, with every `{segment}` replaced by its
+/// parameter (percent-encoded), query parameters in table order (a list repeats its
+/// key), and body fields in a JSON object (no body when none is given).
+pub(crate) fn build_from_locations(op: &Operation, mut args: Args) -> Result<Wire> {
+    let mut path = op.routes[0].to_owned();
+    let mut query = Vec::new();
+    let mut body = Map::new();
+    for p in op.params {
+        let Some(value) = args.take(p.name) else {
+            continue;
+        };
+        match p.location {
+            Location::Path(segment) => {
+                let text = scalar_text(&value)
+                    .ok_or_else(|| Error::invalid(p.name, "must be text or a number"))?;
+                if let ParamType::ElementRef = p.ty
+                    && value.is_string()
+                {
+                    instances::validate_element_key(&text).map_err(|e| match e {
+                        Error::InvalidInput { reason, .. } => Error::invalid(p.name, reason),
+                        other => other,
+                    })?;
+                }
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
+                path = path.replace(&format!("{{{segment}}}"), &encoded);
+            }
+            Location::Query(key) => match value {
+                Value::Array(items) => {
+                    for item in items {
+                        if let Some(t) = scalar_text(&item) {
+                            query.push((key.to_owned(), t));
+                        }
+                    }
+                }
+                other => {
+                    if let Some(t) = scalar_text(&other) {
+                        query.push((key.to_owned(), t));
+                    }
+                }
+            },
+            Location::Body(key) => {
+                body.insert(key.to_owned(), value);
+            }
+            Location::Custom => {
+                return Err(Error::Internal {
+                    reason: format!(
+                        "{}.{} has no location for the generic builder",
+                        op.name, p.name
+                    ),
+                });
+            }
+        }
+    }
+    let body = if body.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::to_vec(&Value::Object(body)).map_err(|e| Error::Internal {
+                reason: format!("could not write the body: {e}"),
+            })?,
+        )
+    };
+    Ok(Wire { path, query, body })
+}
+
+/// Adds the pairs of an `extra` object to a query: values are written as text; a key
+/// the operation sets itself is refused (`managed`), as is a non-scalar value.
+pub(crate) fn extend_query(
+    field: &str,
+    extra: Option<Value>,
+    managed: &[&str],
+    query: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let Some(Value::Object(extra)) = extra else {
+        return Ok(());
+    };
+    for (k, v) in extra {
+        if managed.contains(&k.as_str()) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{:?} is set by its own argument",
+                    k.escape_default().to_string()
+                ),
+            ));
+        }
+        let text = scalar_text(&v).ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!(
+                    "the value of {:?} must be text, a number or a boolean, got {}",
+                    k.escape_default().to_string(),
+                    json_kind(&v)
+                ),
+            )
+        })?;
+        query.push((k, text));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
