@@ -18,7 +18,7 @@ const CASES_DIR = process.env.OC_CASES_DIR || fileURLToPath(new URL('../../tests
 const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'operation', 'args', 'options', 'expect']
 const OPTION_KEYS = ['timeout_ms', 'max_retries', 'extra_headers']
 const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries', 'max_response_size']
-const EXPECT_KEYS = ['requests', 'result', 'error']
+const EXPECT_KEYS = ['requests', 'result', 'error', 'pages']
 const REQUEST_KEYS = ['method', 'path', 'headers', 'body']
 const SETUP_KEYS = ['operation', 'args']
 const ERROR_KEYS = [
@@ -27,6 +27,7 @@ const ERROR_KEYS = [
   'field',
   'message_contains',
   'provider_message_contains',
+  'provider_error',
   'body_contains',
   'request_id',
   'retry_after',
@@ -198,6 +199,9 @@ function checkError(err, expected) {
       case 'provider_message_contains':
         ok = typeof err.providerMessage === 'string' && err.providerMessage.includes(want)
         break
+      case 'provider_error':
+        ok = err.providerError === want
+        break
       case 'body_contains':
         ok = typeof err.body === 'string' && err.body.includes(want)
         break
@@ -242,8 +246,31 @@ function resolve(args, setupResults) {
   return args
 }
 
-/** Any operation, by its generated metadata: the runner holds no per-operation code. */
+/** The pages a pager yielded, before an error too (the case's `expect.pages`). */
+let pagesSeen = []
+
+const pageJson = (page) => ({
+  items: page.items.map((i) => i.toJSON()),
+  next_cursor: page.nextCursor,
+  total_count: page.totalCount,
+})
+
+/**
+ * Any operation, by its generated metadata: the runner holds no per-operation code. A
+ * pager is listed to the end; its result is `{ pages: [...] }`.
+ */
 async function call(client, operation, args, requestOptions, what) {
+  const out = invoke(client, operation, args, requestOptions, what)
+  if (oc.OPERATIONS[operation].kind !== 'pager') return out
+  if (!(out instanceof oc.Pager)) fail(`${operation} did not return a Pager`)
+  for await (const page of out.pages()) {
+    if (!(page instanceof oc.Page)) fail('pages() yielded something else than a Page')
+    pagesSeen.push(pageJson(page))
+  }
+  return { pages: [...pagesSeen] }
+}
+
+function invoke(client, operation, args, requestOptions, what) {
   const meta = oc.OPERATIONS[operation]
   if (meta === undefined) fail(`unknown operation ${show(operation)}; this runner cannot run it`)
   obj(args ?? {}, what)
@@ -271,8 +298,9 @@ function requestOptions(raw) {
   return Object.keys(out).length > 0 ? out : undefined
 }
 
-/** The JSON of a result: a model's own JSON, or the value itself (`null` for nothing). */
-const resultJson = (r) => (r instanceof oc.Instance ? r.toJSON() : (r ?? null))
+/** The JSON of a result: a model's own JSON (each, for a list), or the value itself (`null` for nothing). */
+const isModel = (r) => r !== null && typeof r === 'object' && typeof r.toJSON === 'function' && Object.values(oc).includes(r.constructor)
+const resultJson = (r) => (Array.isArray(r) ? r.map(resultJson) : isModel(r) ? r.toJSON() : (r ?? null))
 
 function buildClient(settings, sandbox) {
   const base = settings.base_url === undefined ? sandbox.baseUrl : String(settings.base_url).replaceAll('{sandbox}', sandbox.root)
@@ -341,6 +369,7 @@ async function runCase(path, sandbox) {
 
   let result = null
   let error = clientError
+  pagesSeen = []
   if (client !== null) {
     try {
       result = await call(client, c.operation, args, callOptions, 'args')
@@ -352,6 +381,7 @@ async function runCase(path, sandbox) {
 
   const received = (await sandbox.journal()).slice(before)
   if (Object.hasOwn(expect, 'requests')) checkRequests(expect.requests, received)
+  if (Object.hasOwn(expect, 'pages')) matches(expect.pages, pagesSeen, 'pages', false)
 
   const secrets = [
     ['the user secret', settings.user_secret ?? DEFAULT_USER_SECRET],
@@ -372,11 +402,16 @@ async function runCase(path, sandbox) {
     const json = resultJson(result)
     if (typeof json?.token === 'string') stringSecrets.push(['the instance token', json.token])
     matches(expect.result, json, 'result', false)
+    const kind = oc.OPERATIONS[c.operation].kind
     if (result instanceof oc.Instance) {
       // The object's own fields agree with its JSON.
       if (result.id !== json.id || result.token !== json.token) fail('the Instance fields disagree with its JSON')
-    } else if (result !== undefined) {
-      fail(`expected an Instance or nothing, got ${inspect(result)}`)
+    } else if (kind === 'model' && !isModel(result)) {
+      fail(`expected a model, got ${inspect(result)}`)
+    } else if (kind === 'nothing' && result !== undefined) {
+      fail(`expected nothing, got ${inspect(result)}`)
+    } else if (kind === 'text' && typeof result !== 'string') {
+      fail(`expected a string, got ${inspect(result)}`)
     }
     noLeak(inspect(result), stringSecrets, 'util.inspect of the instance')
     noLeak(inspect(result, { depth: Infinity, showHidden: true }), stringSecrets, 'util.inspect (showHidden) of the instance')

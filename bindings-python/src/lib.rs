@@ -52,7 +52,7 @@ fn decode_model<'py>(
 /// checks its state: a `NativeModel` of the `OAuthCallback` model.
 #[pyfunction]
 #[pyo3(signature = (url_or_query, expected_state=None))]
-fn parse_oauth_callback<'py>(
+fn read_oauth_callback<'py>(
     py: Python<'py>,
     url_or_query: &str,
     expected_state: Option<&str>,
@@ -95,7 +95,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
     m.add_class::<convert::NativeModel>()?;
     m.add_class::<client::NativePager>()?;
-    m.add_function(wrap_pyfunction!(parse_oauth_callback, m)?)?;
+    m.add_function(wrap_pyfunction!(read_oauth_callback, m)?)?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_model, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;

@@ -24,13 +24,14 @@ CASES_DIR = Path(os.environ.get("OC_CASES_DIR") or REPO / "tests" / "cases")
 CASE_KEYS = {"description", "client", "faults", "setup", "operation", "args", "options", "expect"}
 OPTION_KEYS = {"timeout_ms", "max_retries", "extra_headers"}
 CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries", "max_response_size"}
-EXPECT_KEYS = {"requests", "result", "error"}
+EXPECT_KEYS = {"requests", "result", "error", "pages"}
 ERROR_KEYS = {
     "code",
     "status",
     "field",
     "message_contains",
     "provider_message_contains",
+    "provider_error",
     "body_contains",
     "request_id",
     "retry_after",
@@ -189,6 +190,8 @@ def check_error(err: oc.OpenConnectorsError, expected: Dict[str, Json]) -> None:
         elif key == "provider_message_contains":
             pm = status_error.provider_message if status_error is not None else None
             ok = pm is not None and want in pm
+        elif key == "provider_error":
+            ok = status_error is not None and status_error.provider_error == want
         elif key == "body_contains":
             body = getattr(err, "body", None)
             ok = body is not None and want in body
@@ -239,6 +242,7 @@ class Case:
         if "error" in self.expect:
             check_keys(self.expect["error"], ERROR_KEYS, "expect.error")
         self.sandbox = sandbox
+        self.pages: List[Json] = []
 
     @staticmethod
     def operation(name: Json, args: Json, what: str) -> Tuple[str, Dict[str, Json]]:
@@ -316,7 +320,35 @@ class Case:
 
     @staticmethod
     def raw(result: Any) -> Json:
-        return result.to_dict() if isinstance(result, oc.Instance) else result
+        if isinstance(result, list):
+            return [Case.raw(r) for r in result]
+        return result.to_dict() if hasattr(result, "to_dict") else result
+
+    @staticmethod
+    def page_json(page: Any) -> Json:
+        return {
+            "items": [i.to_dict() for i in page.items],
+            "next_cursor": page.next_cursor,
+            "total_count": page.total_count,
+        }
+
+    def call_sync(self, client: Any, name: str, pos: List[Json], kw: Dict[str, Json]) -> Any:
+        """The call; a pager is listed to the end (its pages so far kept in self.pages)."""
+        out = getattr(client, name)(*pos, **kw)
+        if oc.OPERATIONS[name]["kind"] != "pager":
+            return out
+        for page in out.pages():
+            self.pages.append(self.page_json(page))
+            no_leak(repr(page), self.secrets(None), "repr() of a page")
+        return {"pages": list(self.pages)}
+
+    async def call_async(self, client: Any, name: str, pos: List[Json], kw: Dict[str, Json]) -> Any:
+        if oc.OPERATIONS[name]["kind"] != "pager":
+            return await getattr(client, name)(*pos, **kw)
+        pager = getattr(client, name)(*pos, **kw)
+        async for page in pager.pages():
+            self.pages.append(self.page_json(page))
+        return {"pages": list(self.pages)}
 
     def check(
         self,
@@ -327,6 +359,8 @@ class Case:
         received = self.sandbox.journal()[before:]
         if "requests" in self.expect:
             check_requests(self.expect["requests"], received)
+        if "pages" in self.expect:
+            match(self.expect["pages"], self.pages, "pages")
         if not isinstance(outcome, oc.OpenConnectorsError):
             if "error" in self.expect:
                 raise AssertionError(
@@ -336,6 +370,7 @@ class Case:
             match(self.expect["result"], raw, "result")
             instance = outcome if isinstance(outcome, oc.Instance) else None
             if instance is not None:
+                assert isinstance(raw, dict)
                 # The typed attributes agree with the JSON.
                 if isinstance(raw.get("id"), int):
                     assert instance.id == raw["id"]
@@ -369,14 +404,15 @@ class Case:
                     raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
                 pos, kw = self.invocation(name, self.resolve(args, results))
                 try:
-                    results.append(self.raw(getattr(client, name)(*pos, **kw)))
+                    results.append(self.raw(self.call_sync(client, name, pos, kw)))
                 except oc.OpenConnectorsError as e:
                     raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
             before = len(self.sandbox.journal())
             if client is not None:
                 pos, kw = self.invocation(self.op, self.resolve(self.args, results))
+                self.pages = []
                 try:
-                    outcome = getattr(client, self.op)(*pos, **kw, **self.options)
+                    outcome = self.call_sync(client, self.op, pos, {**kw, **self.options})
                 except oc.OpenConnectorsError as e:
                     outcome = e
             self.check(client, outcome, before)
@@ -395,15 +431,16 @@ class Case:
                 raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
             pos, kw = self.invocation(name, self.resolve(args, results))
             try:
-                results.append(self.raw(await getattr(client, name)(*pos, **kw)))
+                results.append(self.raw(await self.call_async(client, name, pos, kw)))
             except oc.OpenConnectorsError as e:
                 raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
         before = len(self.sandbox.journal())
         if client is not None:
             async with client:
                 pos, kw = self.invocation(self.op, self.resolve(self.args, results))
+                self.pages = []
                 try:
-                    outcome = await getattr(client, self.op)(*pos, **kw, **self.options)
+                    outcome = await self.call_async(client, self.op, pos, {**kw, **self.options})
                 except oc.OpenConnectorsError as e:
                     outcome = e
         self.check(client, outcome, before)

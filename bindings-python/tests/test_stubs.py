@@ -148,8 +148,14 @@ def test_every_operation_is_a_method_of_both_clients(name: str) -> None:
         assert positional == meta["positional"]
         assert keyword == meta["keyword"] + ["timeout", "max_retries", "extra_headers"]
         assert fn.__doc__ and fn.__doc__.strip()
-    # Every AsyncClient method is a coroutine function: usable with create_task.
-    assert inspect.iscoroutinefunction(getattr(oc.AsyncClient, name))
+    if meta["kind"] == "pager":
+        # A listing returns its pager at once, in both clients (``for`` / ``async for``).
+        assert not inspect.iscoroutinefunction(getattr(oc.AsyncClient, name))
+        assert "AsyncPager[" in str(inspect.signature(getattr(oc.AsyncClient, name)).return_annotation)
+        assert "SyncPager[" in str(inspect.signature(getattr(oc.Client, name)).return_annotation)
+    else:
+        # Every other AsyncClient method is a coroutine function: usable with create_task.
+        assert inspect.iscoroutinefunction(getattr(oc.AsyncClient, name))
     assert not inspect.iscoroutinefunction(getattr(oc.Client, name))
 
 

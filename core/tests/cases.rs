@@ -28,13 +28,14 @@ const CLIENT_KEYS: [&str; 6] = [
     "max_retries",
     "max_response_size",
 ];
-const EXPECT_KEYS: [&str; 3] = ["requests", "result", "error"];
-const ERROR_KEYS: [&str; 10] = [
+const EXPECT_KEYS: [&str; 4] = ["requests", "result", "error", "pages"];
+const ERROR_KEYS: [&str; 11] = [
     "code",
     "status",
     "field",
     "message_contains",
     "provider_message_contains",
+    "provider_error",
     "body_contains",
     "request_id",
     "retry_after",
@@ -195,21 +196,70 @@ fn resolve(args: &Value, setup: &[Value]) -> Result<Value, Failed> {
     })
 }
 
-/// Any operation, by name: the runner holds no per-operation code.
+/// What a call gave: the result's JSON and its `Debug` (for the leak check), and the
+/// typed output for a non-paged operation.
+struct Got {
+    raw: Value,
+    debug: String,
+    output: Option<Output>,
+}
+
+/// One page as the case format writes it.
+fn page_json(page: &open_connectors::pager::Page) -> Value {
+    json!({
+        "items": page.items.iter().map(Output::raw).collect::<Vec<_>>(),
+        "next_cursor": page.next_cursor,
+        "total_count": page.total_count,
+    })
+}
+
+/// Any operation, by name: the runner holds no per-operation code. A paged operation
+/// is listed to the end through the core's pager: its result is `{"pages": [...]}`,
+/// and the pages yielded before an error are returned beside it.
 async fn call(
     client: &Client,
     operation: &str,
     args: &Value,
     options: &CallOptions,
-) -> Result<Result<Output, Error>, Failed> {
-    if ops::operation(operation).is_none_or(|o| o.name != operation) {
+) -> Result<(Result<Got, Error>, Vec<Value>), Failed> {
+    let Some(op) = ops::operation(operation).filter(|o| o.name == operation) else {
         return Err(fail(format!(
             "unknown operation {operation:?}; this runner cannot run it"
         )));
+    };
+    if op.pagination.is_none() {
+        let out = client
+            .call_with(Lang::Rust, operation, args.clone(), options)
+            .await
+            .map(|o| Got {
+                raw: o.raw(),
+                debug: format!("{o:?}"),
+                output: Some(o),
+            });
+        return Ok((out, Vec::new()));
     }
-    Ok(client
-        .call_with(Lang::Rust, operation, args.clone(), options)
-        .await)
+    let mut pager = match client.pager_with(Lang::Rust, operation, args.clone(), options) {
+        Ok(p) => p,
+        Err(e) => return Ok((Err(e), Vec::new())),
+    };
+    let mut pages = Vec::new();
+    let mut debug = String::new();
+    loop {
+        match pager.next_page().await {
+            Ok(Some(page)) => {
+                debug.push_str(&format!("{page:?}"));
+                pages.push(page_json(&page));
+            }
+            Ok(None) => break,
+            Err(e) => return Ok((Err(e), pages)),
+        }
+    }
+    let got = Got {
+        raw: json!({ "pages": pages.clone() }),
+        debug,
+        output: None,
+    };
+    Ok((Ok(got), pages))
 }
 
 fn call_options(case: &Map<String, Value>) -> Result<CallOptions, Failed> {
@@ -291,16 +341,20 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
         let step_args = resolve(step.get("args").unwrap_or(&json!({})), &setup_results)?;
         let out = call(c, op, &step_args, &CallOptions::new())
             .await?
+            .0
             .map_err(|e| fail(format!("setup step {i} failed: {e}")))?;
-        setup_results.push(out.raw());
+        setup_results.push(out.raw);
     }
     let args = resolve(&args, &setup_results)?;
     let before = control.journal().await?.len();
 
-    let outcome = match &client {
+    let (outcome, pages) = match &client {
         Ok(c) => call(c, operation, &args, &options).await?,
-        Err(e) => Err(e.clone()),
+        Err(e) => (Err(e.clone()), Vec::new()),
     };
+    if let Some(expected) = expect.get("pages") {
+        matches(expected, &Value::Array(pages), "pages", false)?;
+    }
 
     let journal = control.journal().await?;
     let received = &journal[before.min(journal.len())..];
@@ -340,10 +394,10 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
     }
 
     match (outcome, expect.get("result"), expect.get("error")) {
-        (Ok(output), Some(expected), None) => {
-            let raw = output.raw();
+        (Ok(got), Some(expected), None) => {
+            let raw = got.raw;
             matches(expected, &raw, "result", false)?;
-            if let Output::Instance(instance) = &output {
+            if let Some(Output::Instance(instance)) = &got.output {
                 secrets.push(instance.token.expose().to_owned());
                 // The typed fields agree with the JSON.
                 if raw["id"].as_i64() != Some(instance.id)
@@ -352,17 +406,17 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
                     return Err(fail("typed id/token disagree with the raw JSON"));
                 }
             }
-            no_leak(&format!("{output:?}"), &secrets, "Debug of the result")?;
+            no_leak(&got.debug, &secrets, "Debug of the result")?;
         }
         (Err(err), None, Some(expected)) => {
             check_error(&err, obj(expected, "expect.error")?)?;
             no_leak(&err.to_string(), &secrets, "Display of the error")?;
             no_leak(&format!("{err:?}"), &secrets, "Debug of the error")?;
         }
-        (Ok(output), None, Some(expected)) => {
+        (Ok(got), None, Some(expected)) => {
             return Err(fail(format!(
                 "expected error {expected}, got result {}",
-                output.raw()
+                got.raw
             )));
         }
         (Err(err), Some(_), None) => {
@@ -466,6 +520,9 @@ fn check_error(err: &Error, expected: &Map<String, Value>) -> Result<(), Failed>
             "provider_message_contains" => status
                 .and_then(|s| s.provider_message.as_deref())
                 .is_some_and(|m| m.contains(want.as_str().unwrap_or_default())),
+            "provider_error" => {
+                status.and_then(|s| s.provider_error.as_deref()) == want.as_str()
+            }
             "body_contains" => err
                 .body()
                 .is_some_and(|b| b.contains(want.as_str().unwrap_or_default())),

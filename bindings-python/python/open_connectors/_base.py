@@ -332,7 +332,7 @@ def parse_oauth_callback(url_or_query: str, *, expected_state: Optional[str] = N
             raise InvalidInputError(
                 f"invalid input: {name}: {reason}", field=name, reason=reason
             )
-    return OAuthCallback._from_native(_native.parse_oauth_callback(url_or_query, expected_state))
+    return OAuthCallback._from_native(_native.read_oauth_callback(url_or_query, expected_state))
 
 
 class _ClientBase:

@@ -1,4 +1,5 @@
-//! The control API under `/__sandbox`: reset, scripted faults and the journal.
+//! The control API under `/__sandbox`: reset, scripted faults, the journal, the
+//! staging of pagination quirks and OAuth denials, and the OAuth authorize page.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,8 +8,10 @@ use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
+use crate::oauth;
+use crate::pagination::Quirks;
 use crate::server::{Reply, Shared};
 
 pub(crate) const CONTROL_PREFIX: &str = "/__sandbox";
@@ -129,16 +132,15 @@ fn control_error(status: StatusCode, message: &str) -> Reply {
     Reply::json(status, out)
 }
 
-const ROUTES: &str =
-    "POST /__sandbox/reset, POST /__sandbox/faults, GET /__sandbox/journal, GET /__sandbox/health";
+const ROUTES: &str = "POST /__sandbox/reset, POST /__sandbox/faults, GET /__sandbox/journal, GET /__sandbox/health, POST /__sandbox/pagination, POST /__sandbox/oauth, GET /__sandbox/oauth/authorize";
 
 /// Answers a request under `/__sandbox`.
 pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Reply {
     let path = parts.uri.path();
     let method = &parts.method;
     let allowed = match path.strip_prefix(CONTROL_PREFIX) {
-        Some("/reset" | "/faults") => Method::POST,
-        Some("/journal" | "/health") => Method::GET,
+        Some("/reset" | "/faults" | "/pagination" | "/oauth") => Method::POST,
+        Some("/journal" | "/health" | "/oauth/authorize") => Method::GET,
         _ => {
             return control_error(
                 StatusCode::NOT_FOUND,
@@ -186,7 +188,74 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Reply {
             reply.header("content-type", "text/plain; charset=utf-8");
             reply
         }
+        "/pagination" => match parse_quirks(body) {
+            Ok(quirks) => {
+                shared.state().pagination = quirks;
+                let body =
+                    json!({"repeat_token": quirks.repeat_token, "omit_total": quirks.omit_total});
+                Reply::json(StatusCode::OK, body.to_string().into_bytes())
+            }
+            Err(message) => control_error(StatusCode::BAD_REQUEST, &message),
+        },
+        "/oauth" => match parse_deny(body) {
+            Ok(deny) => {
+                shared.state().deny_authorizations = deny;
+                Reply::json(
+                    StatusCode::OK,
+                    json!({"deny": deny}).to_string().into_bytes(),
+                )
+            }
+            Err(message) => control_error(StatusCode::BAD_REQUEST, &message),
+        },
+        "/oauth/authorize" => oauth::authorize(shared, parts),
         _ => unreachable!("routes are matched above"),
+    }
+}
+
+/// A staging body: a JSON object (an empty body counts as `{}`), every field known.
+fn staging_object(body: &[u8], known: &[&str]) -> Result<Map<String, Value>, String> {
+    let m = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => return Err("the body must be a JSON object".to_owned()),
+            Err(e) => return Err(format!("invalid JSON: {e}")),
+        }
+    };
+    if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown field \"{k}\" (known: {})",
+            known.join(", ")
+        ));
+    }
+    Ok(m)
+}
+
+/// `POST /__sandbox/pagination`: `{"repeat_token": bool, "omit_total": bool}`, each
+/// absent field false (so `{}` restores the normal behaviour).
+fn parse_quirks(body: &[u8]) -> Result<Quirks, String> {
+    let m = staging_object(body, &["repeat_token", "omit_total"])?;
+    let flag = |name: &str| match m.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(format!("{name} must be true or false, not {v}")),
+    };
+    Ok(Quirks {
+        repeat_token: flag("repeat_token")?,
+        omit_total: flag("omit_total")?,
+    })
+}
+
+/// `POST /__sandbox/oauth`: `{"deny": N}`, the next N authorizations denied (0 or
+/// absent clears).
+fn parse_deny(body: &[u8]) -> Result<u64, String> {
+    let m = staging_object(body, &["deny"])?;
+    match m.get("deny") {
+        None | Some(Value::Null) => Ok(0),
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| format!("deny must be a non-negative integer, not {v}")),
     }
 }
 

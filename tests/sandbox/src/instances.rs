@@ -1,5 +1,6 @@
-//! The instance routes: create (checks 2 to 7 of the README), list, get and delete,
-//! and the Instance object they answer with.
+//! The instance routes, per organization: create (checks 2 to 7 of the README), list,
+//! get, update (PATCH, PUT, re-authentication), enable and disable, delete; and the
+//! Instance object they answer with.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -9,8 +10,9 @@ use hyper::StatusCode;
 use hyper::http::request::Parts;
 use serde_json::{Map, Value};
 
-use crate::elements::{Element, element_by_id, element_by_key};
-use crate::platform::{PlatformError, bad_request, err, type_name};
+use crate::elements::{Auth, Element, element_by_id, element_by_key};
+use crate::pagination::{self, List, Params, single};
+use crate::platform::{Caller, PlatformError, bad_request, err, type_name};
 use crate::server::{Reply, Shared, State};
 use crate::util::{now_iso8601, strip_tags, write_json, write_json_str, write_u64};
 
@@ -20,8 +22,11 @@ pub(crate) const FIRST_INSTANCE_ID: u64 = 477_858;
 pub(crate) const REUSED_CODE_MESSAGE: &str =
     "Failed to exchange the OAuth code for a token at the provider";
 pub(crate) const REUSED_CODE_PROVIDER_MESSAGE: &str = "{\"error\":\"invalid_grant\",\"error_description\":\"The provided authorization code is invalid, expired, revoked or was already used\"}";
+pub(crate) const OAUTH1_SECRET_MESSAGE: &str =
+    "Failed to exchange the OAuth 1 verifier for a token at the provider";
+pub(crate) const OAUTH1_SECRET_PROVIDER_MESSAGE: &str = "{\"error\":\"signature_invalid\",\"error_description\":\"The secret does not match the request token\"}";
 
-/// Is this configuration key's value masked in responses?
+/// Is this configuration key's value masked in responses, whatever the element?
 pub(crate) fn is_secret_key(key: &str) -> bool {
     if matches!(key, "password" | "oauth.api.key" | "oauth.api.secret") {
         return true;
@@ -30,9 +35,19 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
     lower.contains("secret") || lower.contains("password") || lower.contains("token")
 }
 
-/// A created instance, kept for `GET /instances` and `GET /instances/{id}`.
+/// Is this key's value masked in the answers about an instance of `element`? The
+/// secret-looking keys, and the keys the element types `PASSWORD`.
+fn is_masked(element: &Element, key: &str) -> bool {
+    is_secret_key(key) || element.is_password(key)
+}
+
+/// An instance, kept for the other instance routes. Updates replace it with a
+/// changed copy.
+#[derive(Clone)]
 pub(crate) struct Instance {
     pub id: u64,
+    /// The organization secret of the credentials that created it: only they see it.
+    organization: String,
     name: String,
     created_date: String,
     token: String,
@@ -42,10 +57,25 @@ pub(crate) struct Instance {
     configuration: Vec<(String, String)>,
     events_enabled: bool,
     external_authentication: String,
+    disabled: bool,
+    /// Other top-level fields set by an update, echoed after `user`.
+    extra: Vec<(String, Value)>,
+}
+
+/// Which fields an answer shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum View {
+    /// Everything (create, GET, a plain update).
+    Full,
+    /// `hydrate=false`: no `configuration` or `providerData`, `element` as
+    /// `{id, key, name}`.
+    Light,
+    /// The answer of a re-provisioning update: no `providerData`.
+    Reprovisioned,
 }
 
 impl Instance {
-    pub(crate) fn render(&self, out: &mut Vec<u8>) {
+    pub(crate) fn render(&self, out: &mut Vec<u8>, view: View) {
         out.extend_from_slice(b"{\"id\":");
         write_u64(out, self.id);
         out.extend_from_slice(b",\"name\":");
@@ -55,28 +85,33 @@ impl Instance {
         out.extend_from_slice(b",\"token\":");
         write_json_str(out, &self.token);
         out.extend_from_slice(b",\"element\":");
-        out.extend_from_slice(self.element.json().as_bytes());
+        let element = if view == View::Light {
+            self.element.light_json()
+        } else {
+            self.element.json()
+        };
+        out.extend_from_slice(element.as_bytes());
         out.extend_from_slice(b",\"elementId\":");
         write_u64(out, self.element.id);
         out.extend_from_slice(b",\"tags\":");
         write_json(out, &self.tags);
-        out.extend_from_slice(
-            b",\"provisionInteractions\":[],\"valid\":true,\"disabled\":false,\"maxCacheSize\":0,\"cacheTimeToLive\":0,\"configuration\":{",
-        );
-        for (i, (k, v)) in self.configuration.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        out.extend_from_slice(b",\"provisionInteractions\":[],\"valid\":true,\"disabled\":");
+        write_bool(out, self.disabled);
+        out.extend_from_slice(b",\"maxCacheSize\":0,\"cacheTimeToLive\":0");
+        if view != View::Light {
+            out.extend_from_slice(b",\"configuration\":{");
+            for (i, (k, v)) in self.configuration.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, k);
+                out.push(b':');
+                write_json_str(out, v);
             }
-            write_json_str(out, k);
-            out.push(b':');
-            write_json_str(out, v);
+            out.push(b'}');
         }
-        out.extend_from_slice(b"},\"eventsEnabled\":");
-        out.extend_from_slice(if self.events_enabled {
-            b"true"
-        } else {
-            b"false"
-        });
+        out.extend_from_slice(b",\"eventsEnabled\":");
+        write_bool(out, self.events_enabled);
         out.extend_from_slice(
             b",\"traceLoggingEnabled\":false,\"cachingEnabled\":false,\"externalAuthentication\":",
         );
@@ -84,7 +119,13 @@ impl Instance {
         out.extend_from_slice(
             b",\"user\":{\"id\":12345,\"emailAddress\":\"sandbox@example.com\",\"firstName\":\"Sandbox\",\"lastName\":\"User\"}",
         );
-        if self.element.oauth2 {
+        for (k, v) in &self.extra {
+            out.push(b',');
+            write_json_str(out, k);
+            out.push(b':');
+            write_json(out, v);
+        }
+        if view == View::Full && self.element.auth == Auth::OAuth2 {
             out.extend_from_slice(
                 b",\"providerData\":{\"tokenType\":\"Bearer\",\"expiresIn\":3600}",
             );
@@ -93,11 +134,15 @@ impl Instance {
     }
 
     /// `200` with this instance as the body.
-    fn reply(&self) -> Reply {
+    fn reply(&self, view: View) -> Reply {
         let mut out = Vec::with_capacity(1024);
-        self.render(&mut out);
+        self.render(&mut out, view);
         Reply::json(StatusCode::OK, out)
     }
+}
+
+fn write_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
 /// How the element of a create is chosen.
@@ -108,40 +153,17 @@ pub(crate) enum ElementRef<'a> {
     Path(&'a str),
 }
 
+/// Which instance a route is about.
+pub(crate) enum Target<'a> {
+    /// `/instances/{id}`.
+    Id(&'a str),
+    /// `/instances/enabled`: the instance whose token is the `Element` part of the
+    /// `Authorization` header.
+    Token,
+}
+
 // ---------------------------------------------------------------------------------
-// GET /instances, GET /instances/{id}, DELETE /instances/{id}
-
-/// `GET /instances`: every instance, oldest first, with `elements-returned-count`.
-pub(crate) fn list(shared: &Shared) -> Reply {
-    let instances: Vec<Arc<Instance>> = shared.state().instances.values().cloned().collect();
-    let mut out = Vec::with_capacity(instances.len() * 1024 + 2);
-    out.push(b'[');
-    for (i, instance) in instances.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        instance.render(&mut out);
-    }
-    out.push(b']');
-    let mut reply = Reply::json(StatusCode::OK, out);
-    reply.header("elements-returned-count", &instances.len().to_string());
-    reply
-}
-
-/// `GET /instances/{id}`: the instance exactly as its create answered it.
-pub(crate) fn get(shared: &Shared, id: &str) -> Result<Reply, PlatformError> {
-    let id_number = parse_id(id)?;
-    let instance = shared.state().instances.get(&id_number).cloned();
-    Ok(instance.ok_or_else(|| no_instance(id))?.reply())
-}
-
-/// `DELETE /instances/{id}`: `200` with an empty body.
-pub(crate) fn delete(shared: &Shared, id: &str) -> Result<Reply, PlatformError> {
-    let id_number = parse_id(id)?;
-    let removed = shared.state().instances.remove(&id_number);
-    removed.ok_or_else(|| no_instance(id))?;
-    Ok(Reply::new(StatusCode::OK, Bytes::new()))
-}
+// Lookups
 
 fn no_instance(id: &str) -> PlatformError {
     err(
@@ -160,6 +182,328 @@ fn parse_id(id: &str) -> Result<u64, PlatformError> {
     }
 }
 
+/// The caller's instance `target` names: 404 for an id of no instance of the
+/// caller's organization, 401 for a missing or unknown `Element` token.
+fn find(
+    state: &State,
+    caller: &Caller<'_>,
+    target: &Target<'_>,
+) -> Result<Arc<Instance>, PlatformError> {
+    match *target {
+        Target::Id(id) => {
+            let n = parse_id(id)?;
+            state
+                .instances
+                .get(&n)
+                .filter(|i| i.organization == caller.organization)
+                .cloned()
+                .ok_or_else(|| no_instance(id))
+        }
+        Target::Token => {
+            let token = caller.element_token.ok_or_else(|| {
+                err(
+                    StatusCode::UNAUTHORIZED,
+                    "Missing Element token: this route chooses the instance by 'Element <instance token>' in the Authorization header",
+                )
+            })?;
+            state
+                .instances
+                .values()
+                .find(|i| i.organization == caller.organization && i.token == token)
+                .cloned()
+                .ok_or_else(|| {
+                    err(
+                        StatusCode::UNAUTHORIZED,
+                        "Invalid Element token: no instance of this organization has it",
+                    )
+                })
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// GET /instances
+
+/// The filters of `GET /instances`.
+struct ListFilter {
+    /// `tags[]`: an instance must have every one.
+    tags: Vec<String>,
+    /// `searchText`, lowercased: a substring of the name or the element key.
+    search: Option<String>,
+    /// `hydrate`: `false` answers the light view.
+    hydrate: bool,
+}
+
+impl ListFilter {
+    fn parse(params: &Params) -> Result<ListFilter, PlatformError> {
+        let tags = params
+            .iter()
+            .filter(|(n, _)| n == "tags[]")
+            .map(|(_, v)| v.clone())
+            .collect();
+        let search = single(params, "searchText")?
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase);
+        let hydrate = match single(params, "hydrate")? {
+            None => true,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) => {
+                return Err(bad_request(format!(
+                    "Invalid hydrate '{v}': expected true or false"
+                )));
+            }
+        };
+        Ok(ListFilter {
+            tags,
+            search,
+            hydrate,
+        })
+    }
+
+    fn matches(&self, instance: &Instance) -> bool {
+        self.tags.iter().all(|t| instance.tags.contains(t))
+            && self.search.as_deref().is_none_or(|s| {
+                instance.name.to_lowercase().contains(s)
+                    || instance.element.key.to_lowercase().contains(s)
+            })
+    }
+}
+
+/// `GET /instances`: the caller's instances, oldest first, filtered and
+/// cursor-paginated.
+pub(crate) fn list(
+    shared: &Shared,
+    caller: &Caller<'_>,
+    params: &Params,
+) -> Result<Reply, PlatformError> {
+    let query = pagination::parse(List::Instances, params)?;
+    let filter = ListFilter::parse(params)?;
+    let (instances, quirks) = {
+        let state = shared.state();
+        let mine: Vec<Arc<Instance>> = state
+            .instances
+            .values()
+            .filter(|i| i.organization == caller.organization && filter.matches(i))
+            .cloned()
+            .collect();
+        (mine, state.pagination)
+    };
+    let page = pagination::paginate(&query, instances, |i| i.id);
+    let view = if filter.hydrate {
+        View::Full
+    } else {
+        View::Light
+    };
+    let mut out = Vec::with_capacity(page.items.len() * 1024 + 2);
+    out.push(b'[');
+    for (i, instance) in page.items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        instance.render(&mut out, view);
+    }
+    out.push(b']');
+    let mut reply = Reply::json(StatusCode::OK, out);
+    page.set_headers(&mut reply, &query, quirks);
+    Ok(reply)
+}
+
+// ---------------------------------------------------------------------------------
+// GET /instances/{id}, DELETE /instances/{id}, PUT/DELETE .../enabled
+
+/// `GET /instances/{id}`: the instance exactly as its create (or last update)
+/// answered it.
+pub(crate) fn get(shared: &Shared, caller: &Caller<'_>, id: &str) -> Result<Reply, PlatformError> {
+    let instance = find(&shared.state(), caller, &Target::Id(id))?;
+    Ok(instance.reply(View::Full))
+}
+
+/// `DELETE /instances/{id}`: `200` with an empty body.
+pub(crate) fn delete(
+    shared: &Shared,
+    caller: &Caller<'_>,
+    id: &str,
+) -> Result<Reply, PlatformError> {
+    let mut state = shared.state();
+    let instance = find(&state, caller, &Target::Id(id))?;
+    state.instances.remove(&instance.id);
+    Ok(Reply::new(StatusCode::OK, Bytes::new()))
+}
+
+/// `PUT` (enable) or `DELETE` (disable) `/instances/{id}/enabled` or
+/// `/instances/enabled`: `200` with an empty body.
+pub(crate) fn set_disabled(
+    shared: &Shared,
+    caller: &Caller<'_>,
+    target: &Target<'_>,
+    disabled: bool,
+) -> Result<Reply, PlatformError> {
+    let mut state = shared.state();
+    let current = find(&state, caller, target)?;
+    if current.disabled != disabled {
+        let mut changed = (*current).clone();
+        changed.disabled = disabled;
+        state.instances.insert(changed.id, Arc::new(changed));
+    }
+    Ok(Reply::new(StatusCode::OK, Bytes::new()))
+}
+
+// ---------------------------------------------------------------------------------
+// PATCH /instances/{id}, PUT /instances/{id}[?reAuthenticate=true]
+
+/// Fields of the Instance object an update does not set: ignored when sent, so
+/// that a GET answer can be sent back as is.
+const SERVER_FIELDS: &[&str] = &[
+    "id",
+    "createdDate",
+    "token",
+    "element",
+    "elementId",
+    "provisionInteractions",
+    "valid",
+    "disabled",
+    "maxCacheSize",
+    "cacheTimeToLive",
+    "eventsEnabled",
+    "traceLoggingEnabled",
+    "cachingEnabled",
+    "externalAuthentication",
+    "user",
+];
+
+/// The fields of an update body, their types checked.
+struct UpdateFields {
+    name: Option<String>,
+    tags: Option<Vec<String>>,
+    configuration: Option<Map<String, Value>>,
+    provider_data: Map<String, Value>,
+    extra: Vec<(String, Value)>,
+}
+
+fn take_update(mut body: Map<String, Value>) -> Result<UpdateFields, PlatformError> {
+    let name = match body.shift_remove("name") {
+        None => None,
+        Some(Value::String(s)) => Some(sanitized(s)),
+        Some(v) => {
+            return Err(bad_request(format!(
+                "name must be a string, not {}",
+                type_name(&v)
+            )));
+        }
+    };
+    let tags = if body.contains_key("tags") {
+        Some(take_tags(&mut body)?)
+    } else {
+        None
+    };
+    let configuration = if body.contains_key("configuration") {
+        Some(take_object(&mut body, "configuration")?)
+    } else {
+        None
+    };
+    let provider_data = take_object(&mut body, "providerData")?;
+    let extra = body
+        .into_iter()
+        .filter(|(k, _)| !SERVER_FIELDS.contains(&k.as_str()))
+        .collect();
+    Ok(UpdateFields {
+        name,
+        tags,
+        configuration,
+        provider_data,
+        extra,
+    })
+}
+
+/// `PATCH /instances/{id}` and `PUT /instances/{id}` (`reauthenticate` for
+/// `?reAuthenticate=true`): `name` and `tags` replaced, `configuration` merged key by
+/// key (`null` removes a key), other fields stored; `providerData.code` (or an OAuth
+/// 1 verifier) re-provisions. `200` with the whole instance.
+pub(crate) fn update(
+    shared: &Shared,
+    caller: &Caller<'_>,
+    parts: &Parts,
+    body: &[u8],
+    id: &str,
+    reauthenticate: bool,
+) -> Result<Reply, PlatformError> {
+    check_content_type(parts)?;
+    let body = parse_body(body)?;
+    let mut state = shared.state();
+    let current = find(&state, caller, &Target::Id(id))?;
+    let element = current.element;
+    let mut fields = take_update(body)?;
+    let reprovision = reauthenticate
+        || fields.provider_data.contains_key("code")
+        || (element.auth == Auth::OAuth1 && fields.provider_data.contains_key("oauth_verifier"));
+    let grant = if reprovision {
+        if !element.auth.is_oauth() {
+            return Err(bad_request(format!(
+                "Instance {} does not use OAuth",
+                current.id
+            )));
+        }
+        Some(take_grant(
+            element,
+            &mut fields.provider_data,
+            Purpose::Reauthenticate,
+        )?)
+    } else {
+        None
+    };
+    let mut updated = (*current).clone();
+    if let Some(patch) = fields.configuration {
+        let merged = merge_configuration(&current.configuration, patch);
+        check_required_configuration(element, &merged)?;
+        let (configuration, events_enabled) = response_configuration(element, merged);
+        updated.configuration = configuration;
+        updated.events_enabled = events_enabled;
+    }
+    if let Some(name) = fields.name {
+        updated.name = name;
+    }
+    if let Some(tags) = fields.tags {
+        updated.tags = tags;
+    }
+    for (k, v) in fields.extra {
+        match updated.extra.iter_mut().find(|(key, _)| *key == k) {
+            Some(slot) => slot.1 = v,
+            None => updated.extra.push((k, v)),
+        }
+    }
+    if let Some(grant) = &grant {
+        consume_grant(&mut state, grant)?;
+    }
+    let reply = updated.reply(if grant.is_some() {
+        View::Reprovisioned
+    } else {
+        View::Full
+    });
+    state.instances.insert(updated.id, Arc::new(updated));
+    Ok(reply)
+}
+
+/// The stored configuration with `patch` applied: a new value replaces the old one
+/// in place, a new key goes last, `null` removes the key.
+fn merge_configuration(
+    current: &[(String, String)],
+    patch: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut merged: Map<String, Value> = current
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    for (k, v) in patch {
+        if v.is_null() {
+            merged.shift_remove(&k);
+        } else {
+            merged.insert(k, v);
+        }
+    }
+    merged
+}
+
 // ---------------------------------------------------------------------------------
 // POST /instances, POST /elements/{keyOrId}/instances
 
@@ -172,9 +516,11 @@ struct CreateFields {
     external_authentication: String,
 }
 
-/// The create checks 2 to 7 of the README, then the new instance.
+/// The create checks 2 to 7 of the README, then the new instance, which belongs to
+/// the caller's organization.
 pub(crate) fn create(
     shared: &Shared,
+    caller: &Caller<'_>,
     parts: &Parts,
     body: &[u8],
     by: ElementRef<'_>,
@@ -184,24 +530,28 @@ pub(crate) fn create(
     let element = resolve_element(&body, by)?;
     let mut fields = take_fields(&mut body, element)?;
     check_required_configuration(element, &fields.configuration)?;
-    let code = take_oauth_code(
-        element,
-        &fields.external_authentication,
-        &mut fields.provider_data,
-    )?;
-    let instance = new_instance(shared, element, fields);
+    let grant = if element.auth.is_oauth() && fields.external_authentication != "initial" {
+        Some(take_grant(
+            element,
+            &mut fields.provider_data,
+            Purpose::Create,
+        )?)
+    } else {
+        None
+    };
+    let instance = new_instance(shared, caller, element, fields);
     let instance = {
         let mut state = shared.state();
-        if let Some(code) = code {
-            consume_oauth_code(&mut state, code)?;
+        if let Some(grant) = &grant {
+            consume_grant(&mut state, grant)?;
         }
         store(&mut state, instance)
     };
-    Ok(instance.reply())
+    Ok(instance.reply(View::Full))
 }
 
 /// Check 2: `Content-Type: application/json` (parameters allowed), else 415.
-fn check_content_type(parts: &Parts) -> Result<(), PlatformError> {
+pub(crate) fn check_content_type(parts: &Parts) -> Result<(), PlatformError> {
     let content_type = parts.headers.get(hyper::header::CONTENT_TYPE);
     let media_type = content_type
         .and_then(|v| v.to_str().ok())
@@ -223,7 +573,7 @@ fn check_content_type(parts: &Parts) -> Result<(), PlatformError> {
 }
 
 /// Check 3: a non-empty body holding a JSON object, else 400.
-fn parse_body(body: &[u8]) -> Result<Map<String, Value>, PlatformError> {
+pub(crate) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, PlatformError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(bad_request("Empty request body: expected a JSON object"));
     }
@@ -319,14 +669,19 @@ fn take_fields(
     })
 }
 
+/// HTML tags stripped, as the platform does with names and tags.
+fn sanitized(s: String) -> String {
+    match strip_tags(&s) {
+        Cow::Owned(stripped) => stripped,
+        Cow::Borrowed(_) => s,
+    }
+}
+
 /// `name`, HTML tags stripped; `"<element name> Instance"` when absent.
 fn take_name(body: &mut Map<String, Value>, element: &Element) -> Result<String, PlatformError> {
-    match body.remove("name") {
+    match body.shift_remove("name") {
         None => Ok(format!("{} Instance", element.name)),
-        Some(Value::String(s)) => Ok(match strip_tags(&s) {
-            Cow::Owned(stripped) => stripped,
-            Cow::Borrowed(_) => s,
-        }),
+        Some(Value::String(s)) => Ok(sanitized(s)),
         Some(v) => Err(bad_request(format!(
             "name must be a string, not {}",
             type_name(&v)
@@ -336,7 +691,7 @@ fn take_name(body: &mut Map<String, Value>, element: &Element) -> Result<String,
 
 /// `tags`: an array of strings, each with HTML tags stripped; empty when absent.
 fn take_tags(body: &mut Map<String, Value>) -> Result<Vec<String>, PlatformError> {
-    let items = match body.remove("tags") {
+    let items = match body.shift_remove("tags") {
         None => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
         Some(v) => {
@@ -349,7 +704,7 @@ fn take_tags(body: &mut Map<String, Value>) -> Result<Vec<String>, PlatformError
     items
         .into_iter()
         .map(|item| match item {
-            Value::String(s) => Ok(strip_tags(&s).into_owned()),
+            Value::String(s) => Ok(sanitized(s)),
             v => Err(bad_request(format!(
                 "tags must be an array of strings; found {}",
                 type_name(&v)
@@ -363,7 +718,7 @@ fn take_object(
     body: &mut Map<String, Value>,
     field: &str,
 ) -> Result<Map<String, Value>, PlatformError> {
-    match body.remove(field) {
+    match body.shift_remove(field) {
         None => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m),
         Some(v) => Err(bad_request(format!(
@@ -375,7 +730,7 @@ fn take_object(
 
 /// `externalAuthentication`, `"none"` when absent.
 fn take_external_authentication(body: &mut Map<String, Value>) -> Result<String, PlatformError> {
-    match body.remove("externalAuthentication") {
+    match body.shift_remove("externalAuthentication") {
         None => Ok("none".to_owned()),
         Some(Value::String(s)) => Ok(s),
         Some(v) => Err(bad_request(format!(
@@ -392,9 +747,7 @@ fn check_required_configuration(
     configuration: &Map<String, Value>,
 ) -> Result<(), PlatformError> {
     let missing: Vec<&str> = element
-        .required
-        .iter()
-        .copied()
+        .required()
         .filter(|k| match configuration.get(*k) {
             None | Some(Value::Null) => true,
             Some(Value::String(s)) => s.trim().is_empty(),
@@ -412,34 +765,117 @@ fn check_required_configuration(
     }
 }
 
-/// Check 7: an OAuth 2 element needs `providerData.code` (unless
-/// `externalAuthentication` is `initial`). Whether it was used already is checked
-/// when the instance is stored ([`consume_oauth_code`]).
-fn take_oauth_code(
-    element: &Element,
-    external_authentication: &str,
-    provider_data: &mut Map<String, Value>,
-) -> Result<Option<String>, PlatformError> {
-    if !element.oauth2 || external_authentication == "initial" {
-        return Ok(None);
-    }
-    match provider_data.remove("code") {
-        Some(Value::String(c)) if !c.trim().is_empty() => Ok(Some(c)),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(bad_request(format!(
-            "Missing providerData.code: OAuth 2 element '{}' needs the authorization code from the provider (or externalAuthentication 'initial')",
-            element.key
-        ))),
-        Some(v) => Err(bad_request(format!(
-            "providerData.code must be a string, not {}",
-            type_name(&v)
-        ))),
-    }
+// ---------------------------------------------------------------------------------
+// OAuth grants (check 7 and re-authentication)
+
+/// What the provider gave for the user's consent.
+enum Grant {
+    /// An OAuth 2 authorization code (also accepted for OAuth 1 elements).
+    Code(String),
+    /// The OAuth 1 answer: the request token, its secret and the verifier.
+    OAuth1 {
+        token: String,
+        verifier: String,
+        secret: String,
+    },
 }
 
-/// Marks an OAuth code as used; a code used before is a 400 with the provider's
-/// `invalid_grant` as `providerMessage`.
-fn consume_oauth_code(state: &mut State, code: String) -> Result<(), PlatformError> {
-    if state.used_codes.insert(code) {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Create,
+    Reauthenticate,
+}
+
+/// Check 7: the grant in `providerData`: `code` (a non-blank string), or for an OAuth
+/// 1 element `oauth_token`, `oauth_verifier` and `secret`. Whether it was used
+/// already is checked when the instance is stored ([`consume_grant`]).
+fn take_grant(
+    element: &Element,
+    provider_data: &mut Map<String, Value>,
+    purpose: Purpose,
+) -> Result<Grant, PlatformError> {
+    match provider_data.shift_remove("code") {
+        Some(Value::String(c)) if !c.trim().is_empty() => return Ok(Grant::Code(c)),
+        Some(Value::String(_)) | None | Some(Value::Null) => {}
+        Some(v) => {
+            return Err(bad_request(format!(
+                "providerData.code must be a string, not {}",
+                type_name(&v)
+            )));
+        }
+    }
+    if element.auth == Auth::OAuth1 {
+        let mut missing = Vec::new();
+        let mut values = Vec::new();
+        for k in ["oauth_token", "oauth_verifier", "secret"] {
+            match provider_data.get(k) {
+                Some(Value::String(s)) if !s.trim().is_empty() => values.push(s.clone()),
+                Some(Value::String(_)) | None | Some(Value::Null) => missing.push(k),
+                Some(v) => {
+                    return Err(bad_request(format!(
+                        "providerData.{k} must be a string, not {}",
+                        type_name(v)
+                    )));
+                }
+            }
+        }
+        if missing.is_empty() {
+            let [token, verifier, secret]: [String; 3] =
+                values.try_into().expect("one value per field");
+            return Ok(Grant::OAuth1 {
+                token,
+                verifier,
+                secret,
+            });
+        }
+        let missing = missing.join(", providerData.");
+        return Err(bad_request(match purpose {
+            Purpose::Create => format!(
+                "Missing providerData.{missing}: OAuth 1 element '{}' needs oauth_token, oauth_verifier and secret from the provider (or providerData.code, or externalAuthentication 'initial')",
+                element.key
+            ),
+            Purpose::Reauthenticate => format!(
+                "providerData.code is required to re-authenticate (or providerData.oauth_token, oauth_verifier and secret for OAuth 1 element '{}'; missing providerData.{missing})",
+                element.key
+            ),
+        }));
+    }
+    Err(bad_request(match purpose {
+        Purpose::Create => format!(
+            "Missing providerData.code: OAuth 2 element '{}' needs the authorization code from the provider (or externalAuthentication 'initial')",
+            element.key
+        ),
+        Purpose::Reauthenticate => "providerData.code is required to re-authenticate".to_owned(),
+    }))
+}
+
+/// Uses up a grant: a code or verifier used before is a 400 with the provider's
+/// `invalid_grant` as `providerMessage`; an OAuth 1 secret that is not the one
+/// `GET /elements/{keyOrId}/oauth/token` gave with the token is a 400 too.
+fn consume_grant(state: &mut State, grant: &Grant) -> Result<(), PlatformError> {
+    let code = match grant {
+        Grant::Code(code) => code,
+        Grant::OAuth1 {
+            token,
+            verifier,
+            secret,
+        } => {
+            if state
+                .oauth1_secrets
+                .get(token)
+                .is_some_and(|issued| issued != secret)
+            {
+                return Err(PlatformError {
+                    status: StatusCode::BAD_REQUEST,
+                    message: OAUTH1_SECRET_MESSAGE.to_owned(),
+                    provider_message: Some(OAUTH1_SECRET_PROVIDER_MESSAGE),
+                    allow: None,
+                });
+            }
+            verifier
+        }
+    };
+    if state.used_codes.insert(code.clone()) {
         Ok(())
     } else {
         Err(PlatformError {
@@ -451,11 +887,20 @@ fn consume_oauth_code(state: &mut State, code: String) -> Result<(), PlatformErr
     }
 }
 
+// ---------------------------------------------------------------------------------
+// The new instance
+
 /// The instance a create makes, without its id (given by [`store`]).
-fn new_instance(shared: &Shared, element: &'static Element, fields: CreateFields) -> Instance {
-    let (configuration, events_enabled) = response_configuration(fields.configuration);
+fn new_instance(
+    shared: &Shared,
+    caller: &Caller<'_>,
+    element: &'static Element,
+    fields: CreateFields,
+) -> Instance {
+    let (configuration, events_enabled) = response_configuration(element, fields.configuration);
     Instance {
         id: 0,
+        organization: caller.organization.to_owned(),
         name: fields.name,
         created_date: now_iso8601(),
         token: shared.ids.token(),
@@ -464,13 +909,18 @@ fn new_instance(shared: &Shared, element: &'static Element, fields: CreateFields
         configuration,
         events_enabled,
         external_authentication: fields.external_authentication,
+        disabled: false,
+        extra: Vec::new(),
     }
 }
 
 /// The configuration as answered: nulls dropped, every value a string, secrets
 /// masked, `event.notification.enabled` (`false`) and `filter.response.nulls`
 /// (`true`) added when absent. Also whether events are enabled.
-fn response_configuration(configuration: Map<String, Value>) -> (Vec<(String, String)>, bool) {
+fn response_configuration(
+    element: &Element,
+    configuration: Map<String, Value>,
+) -> (Vec<(String, String)>, bool) {
     let mut events_enabled = false;
     let mut config: Vec<(String, String)> = Vec::with_capacity(configuration.len() + 2);
     let (mut has_events, mut has_nulls) = (false, false);
@@ -490,7 +940,7 @@ fn response_configuration(configuration: Map<String, Value>) -> (Vec<(String, St
             "filter.response.nulls" => has_nulls = true,
             _ => {}
         }
-        let text = if is_secret_key(&k) {
+        let text = if is_masked(element, &k) {
             MASK.to_owned()
         } else {
             text
@@ -506,7 +956,8 @@ fn response_configuration(configuration: Map<String, Value>) -> (Vec<(String, St
     (config, events_enabled)
 }
 
-/// Gives the instance the next id and keeps it.
+/// Gives the instance the next id (ids are global, shared by every organization)
+/// and keeps it.
 fn store(state: &mut State, mut instance: Instance) -> Arc<Instance> {
     instance.id = state.next_id;
     state.next_id += 1;
@@ -537,9 +988,14 @@ mod tests {
             "oauth.callback.url",
             "zendesk.subdomain",
             "event.notification.enabled",
+            "event.notification.signature.key",
         ] {
             assert!(!is_secret_key(k), "{k}");
         }
+        // Typed PASSWORD by every element's definitions.
+        let insightly = element_by_key("insightly").unwrap();
+        assert!(is_masked(insightly, "event.notification.signature.key"));
+        assert!(!is_masked(insightly, "username"));
     }
 
     #[test]
@@ -572,7 +1028,7 @@ mod tests {
         let Value::Object(m) = input else {
             unreachable!()
         };
-        let (config, events) = response_configuration(m);
+        let (config, events) = response_configuration(element_by_key("insightly").unwrap(), m);
         assert!(events);
         let got: Vec<(&str, &str)> = config
             .iter()
@@ -587,6 +1043,23 @@ mod tests {
                 ("event.notification.enabled", "TRUE"),
                 ("filter.response.nulls", "true"),
             ]
+        );
+    }
+
+    #[test]
+    fn merge_keeps_positions_and_removes_nulls() {
+        let current = vec![
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned()),
+            ("c".to_owned(), "3".to_owned()),
+        ];
+        let Value::Object(patch) = serde_json::json!({"a": null, "b": 20, "d": "4"}) else {
+            unreachable!()
+        };
+        let merged = merge_configuration(&current, patch);
+        assert_eq!(
+            Value::Object(merged).to_string(),
+            r#"{"b":20,"c":"3","d":"4"}"#
         );
     }
 }

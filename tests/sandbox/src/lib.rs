@@ -17,6 +17,8 @@ use tokio::sync::watch;
 mod control;
 mod elements;
 mod instances;
+mod oauth;
+mod pagination;
 mod platform;
 mod server;
 mod util;
@@ -103,7 +105,7 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::from_std(bind(&config)?)?;
         let addr = listener.local_addr()?;
         let (tx, rx) = watch::channel(());
-        let shared = Arc::new(server::Shared::new(config));
+        let shared = Arc::new(server::Shared::new(config, addr));
         tokio::spawn(server::serve(listener, shared, rx));
         Ok(Sandbox {
             addr,
@@ -126,7 +128,7 @@ impl Sandbox {
             .enable_all()
             .build()?;
         let (tx, rx) = watch::channel(());
-        let shared = Arc::new(server::Shared::new(config));
+        let shared = Arc::new(server::Shared::new(config, addr));
         let listener = {
             let _guard = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?

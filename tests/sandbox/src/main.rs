@@ -38,7 +38,8 @@ accepted:
     User zn96SWr/RjPPWztl+oQcFkT0mbKPpW7hEvPkYcRy6xM=, Organization 4c193728a11e2d03025e29992948b12c
 
 Control API: POST /__sandbox/reset, POST /__sandbox/faults, GET /__sandbox/journal,
-GET /__sandbox/health (see tests/sandbox/README.md).
+GET /__sandbox/health, POST /__sandbox/pagination, POST /__sandbox/oauth,
+GET /__sandbox/oauth/authorize (see tests/sandbox/README.md).
 ";
 
 struct Options {

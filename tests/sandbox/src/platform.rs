@@ -1,13 +1,16 @@
 //! The platform routes under `/elements/api-v2`: the routing table, the
 //! `Authorization` check shared by every route, and the platform's error type. The
-//! instance routes themselves are in `instances.rs`, the catalogue in `elements.rs`.
+//! instance routes themselves are in `instances.rs`, the catalogue in `elements.rs`,
+//! the OAuth routes in `oauth.rs`.
 
 use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::instances::{self, ElementRef};
+use crate::instances::{self, ElementRef, Target};
+use crate::pagination::{query_params, single};
 use crate::server::{Reply, Shared};
+use crate::{elements, oauth};
 
 pub(crate) const PREFIX: &str = "/elements/api-v2";
 
@@ -55,8 +58,15 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Reply, PlatformE
     let method = &parts.method;
     let allowed: &'static str = match segments.as_slice() {
         ["instances"] => "GET, POST",
-        ["instances", id] if !id.is_empty() => "GET, DELETE",
+        ["instances", "enabled"] => "PUT, DELETE",
+        ["instances", id] if !id.is_empty() => "GET, PUT, PATCH, DELETE",
+        ["instances", id, "enabled"] if !id.is_empty() => "PUT, DELETE",
+        ["elements"] => "GET",
+        ["elements", key] if !key.is_empty() => "GET",
         ["elements", key, "instances"] if !key.is_empty() => "POST",
+        ["elements", key, "configuration"] if !key.is_empty() => "GET",
+        ["elements", key, "oauth", "url"] if !key.is_empty() => "GET, POST",
+        ["elements", key, "oauth", "token"] if !key.is_empty() => "GET",
         _ => {
             return Err(err(
                 StatusCode::NOT_FOUND,
@@ -72,24 +82,67 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Reply, PlatformE
             allow: Some(allowed),
         });
     }
-    check_authorization(shared, parts)?;
+    let caller = check_authorization(shared, parts)?;
+    let params = query_params(parts.uri.query());
+    let caller = &caller;
     match (method, segments.as_slice()) {
-        (&Method::POST, ["instances"]) => instances::create(shared, parts, body, ElementRef::Body),
-        (&Method::POST, ["elements", key, "instances"]) => {
-            instances::create(shared, parts, body, ElementRef::Path(key))
+        (&Method::POST, ["instances"]) => {
+            instances::create(shared, caller, parts, body, ElementRef::Body)
         }
-        (&Method::GET, ["instances"]) => Ok(instances::list(shared)),
-        (&Method::GET, ["instances", id]) => instances::get(shared, id),
-        (&Method::DELETE, ["instances", id]) => instances::delete(shared, id),
+        (&Method::GET, ["instances"]) => instances::list(shared, caller, &params),
+        (&Method::PUT, ["instances", "enabled"]) => {
+            instances::set_disabled(shared, caller, &Target::Token, false)
+        }
+        (&Method::DELETE, ["instances", "enabled"]) => {
+            instances::set_disabled(shared, caller, &Target::Token, true)
+        }
+        (&Method::GET, ["instances", id]) => instances::get(shared, caller, id),
+        (&Method::PATCH, ["instances", id]) => {
+            instances::update(shared, caller, parts, body, id, false)
+        }
+        (&Method::PUT, ["instances", id]) => {
+            let reauthenticate =
+                single(&params, "reAuthenticate")?.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            instances::update(shared, caller, parts, body, id, reauthenticate)
+        }
+        (&Method::DELETE, ["instances", id]) => instances::delete(shared, caller, id),
+        (&Method::PUT, ["instances", id, "enabled"]) => {
+            instances::set_disabled(shared, caller, &Target::Id(id), false)
+        }
+        (&Method::DELETE, ["instances", id, "enabled"]) => {
+            instances::set_disabled(shared, caller, &Target::Id(id), true)
+        }
+        (&Method::GET, ["elements"]) => elements::list(shared, &params),
+        (&Method::GET, ["elements", key]) => elements::get(key),
+        (&Method::POST, ["elements", key, "instances"]) => {
+            instances::create(shared, caller, parts, body, ElementRef::Path(key))
+        }
+        (&Method::GET, ["elements", key, "configuration"]) => elements::configuration(key),
+        (&Method::GET, ["elements", key, "oauth", "url"]) => {
+            oauth::url_from_query(shared, parts, key, &params)
+        }
+        (&Method::POST, ["elements", key, "oauth", "url"]) => {
+            oauth::url_from_body(shared, parts, body, key)
+        }
+        (&Method::GET, ["elements", key, "oauth", "token"]) => {
+            oauth::request_token(shared, key, &params)
+        }
         _ => unreachable!("every allowed method has a handler"),
     }
+}
+
+/// Who is calling: the organization of the credentials, and the instance token of
+/// an `Element` part.
+pub(crate) struct Caller<'a> {
+    pub organization: &'a str,
+    pub element_token: Option<&'a str>,
 }
 
 const AUTH_FORM: &str = "expected 'User <user secret>, Organization <organization secret>'";
 
 /// Check 1: `User <secret>, Organization <secret>[, Element <token>]` in any order,
 /// matching a configured pair.
-fn check_authorization(shared: &Shared, parts: &Parts) -> Result<(), PlatformError> {
+fn check_authorization<'a>(shared: &Shared, parts: &'a Parts) -> Result<Caller<'a>, PlatformError> {
     let unauthorized = |m: String| err(StatusCode::UNAUTHORIZED, m);
     let mut values = parts.headers.get_all(hyper::header::AUTHORIZATION).iter();
     let header = match (values.next(), values.next()) {
@@ -131,7 +184,10 @@ fn check_authorization(shared: &Shared, parts: &Parts) -> Result<(), PlatformErr
         .iter()
         .any(|(u, o)| u == user && o == org)
     {
-        Ok(())
+        Ok(Caller {
+            organization: org,
+            element_token: element,
+        })
     } else {
         Err(unauthorized(
             "Invalid user secret and/or organization secret".to_owned(),

@@ -1,8 +1,9 @@
 //! HTTP plumbing: the shared state, the accept loop, the per-request dispatch with
 //! journal and faults, and the request log.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Write as _;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -19,12 +20,15 @@ use tokio::sync::watch;
 use crate::Config;
 use crate::control::{self, Action, CONTROL_PREFIX, Entry, Fault, Pending};
 use crate::instances::{FIRST_INSTANCE_ID, Instance};
+use crate::pagination::Quirks;
 use crate::platform::{self, PREFIX};
 use crate::util::{Ids, write_json_str};
 
 /// What every connection shares.
 pub(crate) struct Shared {
     pub credentials: Vec<(String, String)>,
+    /// The bound address (the OAuth URL's host when a request has no Host header).
+    pub addr: SocketAddr,
     journal_limit: usize,
     quiet: bool,
     pub ids: Ids,
@@ -36,7 +40,13 @@ pub(crate) struct State {
     pub journal: VecDeque<Arc<Entry>>,
     pub faults: Vec<Pending>,
     pub instances: BTreeMap<u64, Arc<Instance>>,
+    /// OAuth 2 codes and OAuth 1 verifiers already used.
     pub used_codes: HashSet<String>,
+    /// The secret of each OAuth 1 request token issued.
+    pub oauth1_secrets: HashMap<String, String>,
+    /// How many of the next authorizations are denied.
+    pub deny_authorizations: u64,
+    pub pagination: Quirks,
     pub next_id: u64,
 }
 
@@ -47,6 +57,9 @@ impl State {
             faults: Vec::new(),
             instances: BTreeMap::new(),
             used_codes: HashSet::new(),
+            oauth1_secrets: HashMap::new(),
+            deny_authorizations: 0,
+            pagination: Quirks::default(),
             next_id: FIRST_INSTANCE_ID,
         }
     }
@@ -57,9 +70,10 @@ impl State {
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config) -> Shared {
+    pub(crate) fn new(config: Config, addr: SocketAddr) -> Shared {
         Shared {
             credentials: config.credentials,
+            addr,
             journal_limit: config.journal_limit,
             quiet: config.quiet,
             ids: Ids::new(),

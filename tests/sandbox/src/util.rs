@@ -58,6 +58,15 @@ impl Ids {
         format!("{hi:08x}{lo:016x}")
     }
 
+    /// 32 pseudo-random lowercase hex digits: OAuth codes, verifiers, tokens and
+    /// secrets (no character needs percent-encoding).
+    pub(crate) fn hex32(&self) -> String {
+        let n = self.next();
+        let a = mix64(self.seed.rotate_left(41) ^ n.wrapping_mul(GOLDEN));
+        let b = mix64(a ^ self.seed);
+        format!("{a:016x}{b:016x}")
+    }
+
     /// 32 pseudo-random bytes in standard base64 with padding (44 characters).
     pub(crate) fn token(&self) -> String {
         let n = self.next();
@@ -174,6 +183,13 @@ mod tests {
         assert!(t.ends_with('='));
         assert_eq!(BASE64.decode(&t).unwrap().len(), 32);
         assert_ne!(t, ids.token());
+        let h = ids.hex32();
+        assert_eq!(h.len(), 32);
+        assert!(
+            h.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_ne!(h, ids.hex32());
     }
 
     #[test]

@@ -796,6 +796,10 @@ async fn unknown_routes_and_methods() {
         "/elements/api-v2/instances/",
         "/",
         "/elements/api-v2x",
+        "/elements/api-v2/elements/",
+        "/elements/api-v2/elements/sfdc/oauth",
+        "/elements/api-v2/instances/1/enabled/x",
+        "/elements/api-v2/instances//enabled",
     ] {
         let r = request(addr, "GET", path, &h, b"").await;
         let (status, message, _) = platform_error(&r);
@@ -804,13 +808,32 @@ async fn unknown_routes_and_methods() {
     }
     for (method, path, allow) in [
         ("PUT", INSTANCES, "GET, POST"),
-        ("POST", "/elements/api-v2/instances/1", "GET, DELETE"),
+        (
+            "POST",
+            "/elements/api-v2/instances/1",
+            "GET, PUT, PATCH, DELETE",
+        ),
         (
             "GET",
             "/elements/api-v2/elements/insightly/instances",
             "POST",
         ),
         ("TRACE", INSTANCES, "GET, POST"),
+        ("GET", "/elements/api-v2/instances/enabled", "PUT, DELETE"),
+        ("GET", "/elements/api-v2/instances/1/enabled", "PUT, DELETE"),
+        ("POST", "/elements/api-v2/elements", "GET"),
+        ("DELETE", "/elements/api-v2/elements/sfdc", "GET"),
+        ("PUT", "/elements/api-v2/elements/sfdc/configuration", "GET"),
+        (
+            "DELETE",
+            "/elements/api-v2/elements/sfdc/oauth/url",
+            "GET, POST",
+        ),
+        (
+            "POST",
+            "/elements/api-v2/elements/evernote/oauth/token",
+            "GET",
+        ),
     ] {
         let r = request(addr, method, path, &h, b"").await;
         let (status, message, _) = platform_error(&r);

@@ -68,7 +68,8 @@ impl Conn {
         }
     }
 
-    /// Sends a request (adding Host and Content-Length) and reads one response.
+    /// Sends a request (adding Content-Length, and `Host: sandbox` unless `headers`
+    /// has a Host) and reads one response.
     pub async fn send(
         &mut self,
         method: &str,
@@ -76,10 +77,11 @@ impl Conn {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Outcome {
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nhost: sandbox\r\ncontent-length: {}\r\n",
-            body.len()
-        );
+        let mut req = format!("{method} {path} HTTP/1.1\r\n");
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            req.push_str("host: sandbox\r\n");
+        }
+        req.push_str(&format!("content-length: {}\r\n", body.len()));
         for (n, v) in headers {
             req.push_str(&format!("{n}: {v}\r\n"));
         }
