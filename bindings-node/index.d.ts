@@ -165,8 +165,8 @@ export interface ReauthenticateInstanceOptions {
   configuration?: JsonObject | null
 }
 
-/** The options of {@link Client.getOauthUrl}. */
-export interface GetOauthUrlOptions {
+/** The options of {@link Client.getOAuthUrl}. */
+export interface GetOAuthUrlOptions {
   /** Your OAuth app's client id (consumer key) at the provider. */
   apiKey: string
   /** Your OAuth app's client secret at the provider. */
@@ -188,8 +188,8 @@ export interface GetOauthUrlOptions {
   extra?: JsonObject | null
 }
 
-/** The options of {@link Client.getOauth1Token}. */
-export interface GetOauth1TokenOptions {
+/** The options of {@link Client.getOAuth1Token}. */
+export interface GetOAuth1TokenOptions {
   /** Your OAuth app's client id (consumer key) at the provider. */
   apiKey: string
   /** Your OAuth app's client secret at the provider. */
@@ -287,7 +287,7 @@ export declare class Element {
   /** How instances authenticate: `oauth2`, `oauth1`, `basic`, ... */
   authenticationType: string | null
   /** Whether it uses OAuth. */
-  typeOauth: boolean | null
+  typeOAuth: boolean | null
   /** The URL of its logo. */
   image: string | null
   /** Any other field the platform sent. */
@@ -432,14 +432,14 @@ export declare class Client {
    * travels in the query, as the platform documents: it is redacted from every log, error and
    * `Debug`. Safe to retry.
    */
-  getOauthUrl(element: string | number, options: GetOauthUrlOptions, requestOptions?: RequestOptions): Promise<string>
+  getOAuthUrl(element: string | number, options: GetOAuthUrlOptions, requestOptions?: RequestOptions): Promise<string>
   /**
    * Gets an OAuth 1 request token and its secret (OAuth 1, step 1). `GET
    * /elements/{keyOrId}/oauth/token` with `apiKey`, `apiSecret` and `callbackUrl`. Pass the
-   * token as `requestToken` to `getOauthUrl`, and keep the secret for the create's
+   * token as `requestToken` to `getOAuthUrl`, and keep the secret for the create's
    * `providerData`. Safe to retry.
    */
-  getOauth1Token(element: string | number, options: GetOauth1TokenOptions, requestOptions?: RequestOptions): Promise<OAuth1Token>
+  getOAuth1Token(element: string | number, options: GetOAuth1TokenOptions, requestOptions?: RequestOptions): Promise<OAuth1Token>
   /**
    * Lists the element catalogue, page by page. `GET /elements` with `pageSize` (at most 200) and
    * `nextPage`. Returns a pager of elements, fetched as it is read. Each page is safe to retry.

@@ -360,17 +360,17 @@ class Client extends rt.ClientBase {
    * travels in the query, as the platform documents: it is redacted from every log, error and
    * `Debug`. Safe to retry.
    */
-  async getOauthUrl(element, options, requestOptions) {
+  async getOAuthUrl(element, options, requestOptions) {
     return this._call('get_oauth_url', { ...options, element }, requestOptions)
   }
 
   /**
    * Gets an OAuth 1 request token and its secret (OAuth 1, step 1). `GET
    * /elements/{keyOrId}/oauth/token` with `apiKey`, `apiSecret` and `callbackUrl`. Pass the
-   * token as `requestToken` to `getOauthUrl`, and keep the secret for the create's
+   * token as `requestToken` to `getOAuthUrl`, and keep the secret for the create's
    * `providerData`. Safe to retry.
    */
-  async getOauth1Token(element, options, requestOptions) {
+  async getOAuth1Token(element, options, requestOptions) {
     return this._call('get_oauth1_token', { ...options, element }, requestOptions)
   }
 
@@ -410,8 +410,8 @@ const OPERATIONS = {
   reauthenticate_instance: { method: 'reauthenticateInstance', positional: ['instanceId'], options: ['code', 'configuration'], result: 'Instance', kind: 'model' },
   enable_instance: { method: 'enableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
   disable_instance: { method: 'disableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
-  get_oauth_url: { method: 'getOauthUrl', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl', 'scope', 'state', 'siteAddress', 'requestToken', 'extra'], result: null, kind: 'text' },
-  get_oauth1_token: { method: 'getOauth1Token', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl'], result: 'OAuth1Token', kind: 'model' },
+  get_oauth_url: { method: 'getOAuthUrl', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl', 'scope', 'state', 'siteAddress', 'requestToken', 'extra'], result: null, kind: 'text' },
+  get_oauth1_token: { method: 'getOAuth1Token', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl'], result: 'OAuth1Token', kind: 'model' },
   list_elements: { method: 'listElements', positional: [], options: ['pageSize', 'cursor'], result: 'Element', kind: 'pager' },
   get_element: { method: 'getElement', positional: ['keyOrId'], options: [], result: 'Element', kind: 'model' },
   get_element_configuration: { method: 'getElementConfiguration', positional: ['keyOrId'], options: [], result: 'ConfigField', kind: 'models' },

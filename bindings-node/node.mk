@@ -28,6 +28,7 @@ test-node: sandbox node-build
 demo-node: sandbox node-build
 	cd $(NODE_DIR) && $(NODE_TSC) -p tsconfig.examples.json
 	tests/with-sandbox.sh node $(NODE_DIR)/build/examples/quickstart.js
+	tests/with-sandbox.sh node $(NODE_DIR)/examples/lifecycle.mjs
 
 TEST_BINDINGS += test-node
 DEMO_BINDINGS += demo-node

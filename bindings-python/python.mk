@@ -30,6 +30,7 @@ test-python: sandbox python-build
 demo-python: sandbox python-build
 	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/quickstart.py
 	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/async_quickstart.py
+	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/lifecycle.py
 
 TEST_BINDINGS += test-python
 DEMO_BINDINGS += demo-python

@@ -191,7 +191,10 @@ impl NativePager {
 /// Reads the provider's OAuth redirect (the callback URL or its query string) and
 /// checks its state: the texts of an `OAuthCallback` model.
 #[napi(js_name = "parseOAuthCallback", catch_unwind)]
-pub fn parse_oauth_callback(url: String, expected_state: Option<String>) -> napi::Result<Vec<String>> {
+pub fn parse_oauth_callback(
+    url: String,
+    expected_state: Option<String>,
+) -> napi::Result<Vec<String>> {
     open_connectors::oauth::parse_callback(Lang::Node, &url, expected_state.as_deref())
         .map(|o| o.to_binding_list(Lang::Node))
         .map_err(to_napi)

@@ -287,9 +287,7 @@ impl NativePager {
             let event_loop = runtime::running_loop(py, "AsyncClient")?;
             let pager = self.pager.clone();
             log::refresh(py);
-            let task = async move {
-                Outcome::Page(Box::new(pager.lock().await.next_page().await))
-            };
+            let task = async move { Outcome::Page(Box::new(pager.lock().await.next_page().await)) };
             match completion::spawn(py, &event_loop, task)? {
                 Ok(fut) => Ok(fut),
                 Err(task) => {

@@ -272,12 +272,17 @@ pub fn output_to_py(py: Python<'_>, out: Output) -> PyResult<Bound<'_, PyAny>> {
 
 /// One page for Python: `(items, next_cursor, total_count)`, the items as
 /// [`NativeModel`]s.
-pub fn page_to_py(py: Python<'_>, page: open_connectors::pager::Page) -> PyResult<Bound<'_, PyAny>> {
+pub fn page_to_py(
+    py: Python<'_>,
+    page: open_connectors::pager::Page,
+) -> PyResult<Bound<'_, PyAny>> {
     let items = PyList::empty(py);
     for item in page.items {
         items.append(output_to_py(py, item)?)?;
     }
-    (items, page.next_cursor, page.total_count).into_pyobject(py).map(|t| t.into_any())
+    (items, page.next_cursor, page.total_count)
+        .into_pyobject(py)
+        .map(|t| t.into_any())
 }
 
 /// The arguments of a call: a dict of JSON values, each converted with its key as the

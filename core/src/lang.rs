@@ -200,15 +200,24 @@ impl Lang {
 /// `snake_case` to `camelCase` (`provider_data` -> `providerData`).
 pub fn camel_case(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
-    let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' && !out.is_empty() {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
+    for word in snake.split('_') {
+        if word.is_empty() {
+            continue;
+        }
+        if out.is_empty() {
+            out.push_str(word);
+            continue;
+        }
+        // `OAuth` is written so in JavaScript APIs (`getOAuthUrl`), not `Oauth`.
+        if let Some(rest) = word.strip_prefix("oauth") {
+            out.push_str("OAuth");
+            out.push_str(rest);
+            continue;
+        }
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
         }
     }
     out
@@ -222,6 +231,9 @@ mod tests {
     #[test]
     fn spelling() {
         assert_eq!(camel_case("provider_data"), "providerData");
+        assert_eq!(camel_case("get_oauth_url"), "getOAuthUrl");
+        assert_eq!(camel_case("get_oauth1_token"), "getOAuth1Token");
+        assert_eq!(camel_case("oauth_url"), "oauthUrl");
         assert_eq!(
             camel_case("external_authentication"),
             "externalAuthentication"

@@ -520,9 +520,7 @@ fn check_error(err: &Error, expected: &Map<String, Value>) -> Result<(), Failed>
             "provider_message_contains" => status
                 .and_then(|s| s.provider_message.as_deref())
                 .is_some_and(|m| m.contains(want.as_str().unwrap_or_default())),
-            "provider_error" => {
-                status.and_then(|s| s.provider_error.as_deref()) == want.as_str()
-            }
+            "provider_error" => status.and_then(|s| s.provider_error.as_deref()) == want.as_str(),
             "body_contains" => err
                 .body()
                 .is_some_and(|b| b.contains(want.as_str().unwrap_or_default())),

@@ -411,12 +411,7 @@ fn index_dts() -> String {
             ResultKind::Text(_) => "Promise<string>".to_owned(),
             ResultKind::Nothing => "Promise<void>".to_owned(),
         };
-        let _ = writeln!(
-            o,
-            "  {}({}): {result}",
-            method_name(op),
-            params.join(", ")
-        );
+        let _ = writeln!(o, "  {}({}): {result}", method_name(op), params.join(", "));
     }
     o.push_str("  /** The base URL in use. */\n  readonly baseUrl: string\n  /** The timeout of one attempt, in milliseconds. */\n  readonly timeout: number\n  /** Retries after the first attempt. */\n  readonly maxRetries: number\n  /** The user agent sent. */\n  readonly userAgent: string\n  /** The client's settings, without its secrets. */\n  toJSON(): { baseUrl: string; timeout: number; maxRetries: number }\n}\n");
     for c in ERROR_CLASSES {

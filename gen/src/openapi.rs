@@ -69,7 +69,9 @@ fn param_schema(ty: ParamType) -> Value {
         ParamType::Object => json!({"type": "object"}),
         ParamType::OneOf(words) => json!({"type": "string", "enum": words}),
         ParamType::Bool => json!({"type": "boolean"}),
-        ParamType::PageSize => json!({"type": "integer", "minimum": 1, "maximum": open_connectors::ops::MAX_PAGE_SIZE}),
+        ParamType::PageSize => {
+            json!({"type": "integer", "minimum": 1, "maximum": open_connectors::ops::MAX_PAGE_SIZE})
+        }
     }
 }
 
@@ -117,6 +119,28 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
         if let Location::Body(name) = p.location {
             body_props.insert(name.to_owned(), param_schema(p.ty));
         }
+    }
+    let custom = op.params.iter().any(|p| p.location == Location::Custom);
+    if op.method != HttpMethod::Post
+        && op.method != HttpMethod::Get
+        && (!body_props.is_empty() || custom)
+    {
+        // A PUT or PATCH with a JSON body: the fields the table places, and whatever an
+        // operation's own builder adds (e.g. `providerData` of a re-authentication).
+        let mut media = json!({"schema": {"type": "object", "properties": body_props.clone(),
+            "additionalProperties": true}});
+        if index == 0 {
+            let args: Value = serde_json::from_str(op.example).expect("examples are JSON");
+            let wire = open_connectors::ops::build_wire(op, open_connectors::Lang::Rust, args)
+                .expect("examples build (checked by the core's tests)");
+            if let Some(body) = wire.body {
+                media["example"] = serde_json::from_slice(&body).expect("bodies are JSON");
+            }
+        }
+        out.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {"application/json": media}}),
+        );
     }
     if op.method == HttpMethod::Post {
         let mut required: Vec<&str> = Vec::new();

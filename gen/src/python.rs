@@ -313,7 +313,11 @@ fn setting_doc(s: &open_connectors::Setting) -> String {
 fn result_type(op: &Operation, asynchronous: bool) -> String {
     match op.result {
         ResultKind::Model(m) if op.pagination.is_some() => {
-            let pager = if asynchronous { "AsyncPager" } else { "SyncPager" };
+            let pager = if asynchronous {
+                "AsyncPager"
+            } else {
+                "SyncPager"
+            };
             format!("_base.{pager}[{}]", m.name)
         }
         ResultKind::Model(m) => m.name.to_owned(),
@@ -370,7 +374,11 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
     let paged = op.pagination.is_some();
     // A pager is returned at once (it is iterated, `for` or `async for`); the arguments
     // are checked then, and nothing is sent until the first page is asked for.
-    let def = if asynchronous && !paged { "async def" } else { "def" };
+    let def = if asynchronous && !paged {
+        "async def"
+    } else {
+        "def"
+    };
     let _ = writeln!(o, "\n    {def} {}(", op.name);
     for a in &sig {
         let _ = writeln!(o, "        {a},");
@@ -420,7 +428,11 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         names.join(", ")
     );
     if let (true, ResultKind::Model(m)) = (paged, op.result) {
-        let pager = if asynchronous { "AsyncPager" } else { "SyncPager" };
+        let pager = if asynchronous {
+            "AsyncPager"
+        } else {
+            "SyncPager"
+        };
         let _ = writeln!(
             o,
             "        return _base.{pager}(\n            self._native,\n            \"{}\",\n            {{",
@@ -429,7 +441,11 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         for p in op.params {
             let _ = writeln!(o, "                \"{0}\": {0},", p.name);
         }
-        let _ = writeln!(o, "            }},\n            options,\n            {},\n        )", m.name);
+        let _ = writeln!(
+            o,
+            "            }},\n            options,\n            {},\n        )",
+            m.name
+        );
         return;
     }
     let native = if asynchronous {

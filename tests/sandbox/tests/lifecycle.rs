@@ -223,12 +223,7 @@ async fn page_size_boundaries() {
     assert_eq!((returned, total), (Some("1"), Some("201")));
     assert!(token.is_some(), "a full page has a token");
 
-    for query in [
-        "?pageSize=200",
-        "?pageSize=201",
-        "?pageSize=99999999999",
-        "",
-    ] {
+    for query in ["?pageSize=200", ""] {
         let r = one.get(&format!("{INSTANCES}{query}")).await;
         assert_eq!(r.status, 200, "{query}");
         let got = ids(&r);
@@ -249,7 +244,17 @@ async fn page_size_boundaries() {
         assert_eq!(page_headers(&r), (Some("1"), Some("201"), None), "{query}");
     }
 
-    for bad in ["0", "x", "-1", "", "1.5", "%2B1", "00"] {
+    for bad in [
+        "0",
+        "x",
+        "-1",
+        "",
+        "1.5",
+        "%2B1",
+        "00",
+        "201",
+        "99999999999",
+    ] {
         let r = one.get(&format!("{INSTANCES}?pageSize={bad}")).await;
         let (status, message, _) = platform_error(&r);
         assert_eq!(status, 400, "{bad}");
@@ -908,11 +913,11 @@ async fn the_catalogue_is_listed_by_id_in_pages() {
         want.push(10 % size); // a short page, or the empty page after a full one
         assert_eq!(sizes, want, "pageSize {size}");
     }
-    for bad in ["0", "x", "201x"] {
+    for bad in ["0", "x", "201x", "201", "500"] {
         let r = one.get(&format!("{ELEMENTS}?pageSize={bad}")).await;
         assert!(platform_error(&r).1.contains("pageSize"), "{bad}");
     }
-    let r = one.get(&format!("{ELEMENTS}?pageSize=500")).await;
+    let r = one.get(&format!("{ELEMENTS}?pageSize=200")).await;
     assert_eq!(r.header("elements-returned-count"), Some("10"));
     let r = request(sb.addr(), "GET", ELEMENTS, &[], b"").await;
     assert_eq!(platform_error(&r).0, 401);
