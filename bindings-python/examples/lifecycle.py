@@ -17,7 +17,8 @@ import urllib.request
 import open_connectors as oc
 
 CALLBACK = "http://127.0.0.1:8000/oauth/callback"
-APP = {"api_key": "my-app-client-id", "api_secret": "my-app-client-s3cr3t", "callback_url": CALLBACK}
+API_KEY = "my-app-client-id"
+API_SECRET = "my-app-client-s3cr3t"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -39,7 +40,7 @@ def consent(authorize_url: str) -> str:
 def authorize(client: oc.Client, element: str) -> str:
     """OAuth 2 step 1 and 2: a fresh code for `element`, with the state checked."""
     state = secrets.token_urlsafe(16)
-    url = client.get_oauth_url(element, state=state, **APP)
+    url = client.get_oauth_url(element, api_key=API_KEY, api_secret=API_SECRET, callback_url=CALLBACK, state=state)
     callback = consent(url)
     return str(oc.parse_oauth_callback(callback, expected_state=state).code)
 
@@ -50,7 +51,7 @@ def main() -> int:
         required = [f.key for f in client.get_element_configuration("sfdc") if f.required]
         print("sfdc needs:", ", ".join(required))
 
-        config = {"oauth.api.key": APP["api_key"], "oauth.api.secret": APP["api_secret"], "oauth.callback.url": CALLBACK}
+        config = {"oauth.api.key": API_KEY, "oauth.api.secret": API_SECRET, "oauth.callback.url": CALLBACK}
         crm = client.create_instance(
             "sfdc", name="CRM (demo)", tags=["demo"], configuration=config, provider_data={"code": authorize(client, "sfdc")}
         )
