@@ -77,6 +77,26 @@ pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyRes
     }
 }
 
+/// `task` as a future of `event_loop`: completed in batches on the loop's thread, or,
+/// for a loop that cannot watch file descriptors, through pyo3-async-runtimes' hand-off.
+fn future_on_loop<'py>(
+    py: Python<'py>,
+    event_loop: Bound<'py, PyAny>,
+    task: impl Future<Output = Outcome> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>> {
+    match completion::spawn(py, &event_loop, task)? {
+        Ok(fut) => Ok(fut),
+        Err(task) => {
+            let locals = TaskLocals::new(event_loop).copy_context(py)?;
+            pyo3_async_runtimes::generic::future_into_py_with_locals::<runtime::ForkAwareTokio, _, _>(
+                py,
+                locals,
+                async move { Ok(task.await) },
+            )
+        }
+    }
+}
+
 impl NativeClient {
     fn call_inner<'py>(
         &self,
@@ -113,18 +133,7 @@ impl NativeClient {
                 client.call_with(Lang::Python, &name, args, &options).await,
             ))
         };
-        match completion::spawn(py, &event_loop, task)? {
-            Ok(fut) => Ok(fut),
-            // A loop that cannot watch file descriptors: pyo3-async-runtimes' hand-off.
-            Err(task) => {
-                let locals = TaskLocals::new(event_loop).copy_context(py)?;
-                pyo3_async_runtimes::generic::future_into_py_with_locals::<
-                    runtime::ForkAwareTokio,
-                    _,
-                    _,
-                >(py, locals, async move { Ok(task.await) })
-            }
-        }
+        future_on_loop(py, event_loop, task)
     }
 
     /// The core client of this process. The lock is taken only attached to Python and
@@ -288,17 +297,7 @@ impl NativePager {
             let pager = self.pager.clone();
             log::refresh(py);
             let task = async move { Outcome::Page(Box::new(pager.lock().await.next_page().await)) };
-            match completion::spawn(py, &event_loop, task)? {
-                Ok(fut) => Ok(fut),
-                Err(task) => {
-                    let locals = TaskLocals::new(event_loop).copy_context(py)?;
-                    pyo3_async_runtimes::generic::future_into_py_with_locals::<
-                        runtime::ForkAwareTokio,
-                        _,
-                        _,
-                    >(py, locals, async move { Ok(task.await) })
-                }
-            }
+            future_on_loop(py, event_loop, task)
         })
     }
 }

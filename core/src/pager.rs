@@ -40,21 +40,11 @@ impl Page {
     /// The page for a binding that takes JSON text (Node): `[next cursor or "", total
     /// count or "", model name, json 1, fields 1, json 2, fields 2, ...]`.
     pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
-        let mut out = Vec::with_capacity(3 + 2 * self.items.len());
-        out.push(self.next_cursor.clone().unwrap_or_default());
-        out.push(self.total_count.map(|n| n.to_string()).unwrap_or_default());
-        let name = self
-            .items
-            .first()
-            .and_then(Output::model)
-            .map_or("", |m| m.name);
-        out.push(name.to_owned());
-        for item in &self.items {
-            if let Some([_, raw, fields]) = item.to_binding_texts(lang) {
-                out.push(raw);
-                out.push(fields);
-            }
-        }
+        let mut out = vec![
+            self.next_cursor.clone().unwrap_or_default(),
+            self.total_count.map(|n| n.to_string()).unwrap_or_default(),
+        ];
+        crate::model::push_models(&mut out, &self.items, lang);
         out
     }
 }
@@ -176,13 +166,8 @@ impl Pager {
             .client
             .request(self.op, wire, &self.options)
             .map_err(|e| e.spelled(lang))?;
-        let page = match self.client.send_page(model, request, &self.options).await {
-            Ok(page) => page,
-            Err(e) => {
-                // The failed page may be fetched again by the caller (same cursor).
-                return Err(e);
-            }
-        };
+        // A failed page leaves the cursor as it was: asking again fetches it again.
+        let page = self.client.send_page(model, request, &self.options).await?;
         self.pages += 1;
         if page.items.is_empty() {
             self.done = true;
@@ -272,7 +257,7 @@ impl Client {
                 format!("{} is not a paged operation", lang.spell(op.name)),
             ));
         }
-        let options = self.merged_options(options);
+        let options = self.merged(options);
         let args = ops::parse_args(op, lang, args)?;
         // Build the first request now: bad input fails before anything is sent.
         let wire = (op.build)(op, args.clone()).map_err(|e| e.spelled(lang))?;

@@ -150,11 +150,7 @@ impl Client {
     }
 
     /// This handle's options with `call`'s on top.
-    pub(crate) fn merged_options(&self, call: &CallOptions) -> CallOptions {
-        self.merged(call)
-    }
-
-    fn merged(&self, call: &CallOptions) -> CallOptions {
+    pub(crate) fn merged(&self, call: &CallOptions) -> CallOptions {
         let base = self.options.as_deref();
         let mut extra_headers = base.map(|b| b.extra_headers.clone()).unwrap_or_default();
         extra_headers.extend(call.extra_headers.iter().cloned());

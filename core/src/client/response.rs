@@ -6,7 +6,7 @@ use crate::client::retry::parse_retry_after;
 use crate::error::{DecodeError, Error, Result, StatusError};
 use bytes::Bytes;
 
-use crate::model::{INSTANCE_MODEL, Instance, Model, Output, Record};
+use crate::model::{INSTANCE_MODEL, Instance, Model, Output, Record, a_model};
 use crate::ops::ResultKind;
 use crate::pager::Page;
 use crate::transport::HttpResponse;
@@ -103,15 +103,6 @@ fn classify(body: &[u8]) -> serde_json::error::Category {
         Ok(_) => serde_json::error::Category::Data,
         Err(e) => e.classify(),
     }
-}
-
-fn a_model(name: &str) -> String {
-    let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {name}")
 }
 
 /// Decodes one model object from its JSON bytes (the reason, never quoting a value).

@@ -585,16 +585,8 @@ impl Output {
             Output::Nothing => Vec::new(),
             Output::Text(t) => vec![String::new(), t.clone()],
             Output::List(items) => {
-                let mut out = Vec::with_capacity(2 + 2 * items.len());
-                out.push("[]".to_owned());
-                let name = items.first().and_then(Output::model).map_or("", |m| m.name);
-                out.push(name.to_owned());
-                for item in items {
-                    if let Some([_, raw, fields]) = item.to_binding_texts(lang) {
-                        out.push(raw);
-                        out.push(fields);
-                    }
-                }
+                let mut out = vec!["[]".to_owned()];
+                push_models(&mut out, items, lang);
                 out
             }
             Output::Instance(_) | Output::Record(_) => self
@@ -693,6 +685,30 @@ pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
         }
     }
     false
+}
+
+/// Appends models as a binding takes them: the model name, then the received JSON and
+/// the typed fields of each (`name, json 1, fields 1, json 2, fields 2, ...`).
+pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output], lang: Lang) {
+    out.reserve(1 + 2 * items.len());
+    let name = items.first().and_then(Output::model).map_or("", |m| m.name);
+    out.push(name.to_owned());
+    for item in items {
+        if let Some([_, raw, fields]) = item.to_binding_texts(lang) {
+            out.push(raw);
+            out.push(fields);
+        }
+    }
+}
+
+/// A model's name with its article, for messages: `an Element`, `a ConfigField`.
+pub(crate) fn a_model(name: &str) -> String {
+    let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 pub(crate) fn json_kind(v: &Value) -> &'static str {

@@ -11,7 +11,7 @@ use std::fmt;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::model::{FieldType, FieldValue, MAX_JSON_DEPTH, Model, Timestamp, json_kind};
+use crate::model::{FieldType, FieldValue, MAX_JSON_DEPTH, Model, Timestamp, a_model, json_kind};
 use crate::redact::redact_json;
 
 /// One decoded field value, owned.
@@ -158,9 +158,8 @@ impl Record {
     fn decode(model: &'static Model, value: &Value) -> Result<Vec<(&'static str, Owned)>, String> {
         let Value::Object(object) = value else {
             return Err(format!(
-                "expected {} {} object, got {}",
-                article(model.name),
-                model.name,
+                "expected {} object, got {}",
+                a_model(model.name),
                 json_kind(value)
             ));
         };
@@ -236,13 +235,6 @@ impl Record {
         for (name, v) in &self.values {
             f(name, Self::view(v));
         }
-    }
-}
-
-fn article(name: &str) -> &'static str {
-    match name.chars().next() {
-        Some('A' | 'E' | 'I' | 'O' | 'U') => "an",
-        _ => "a",
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::model::{INSTANCE_MODEL, json_kind};
 use crate::ops::{
     Args, AuthScope, HttpMethod, Location, Operation, Pagination, Param, ParamType, ResultKind,
-    RetryClass, Wire, build_from_locations,
+    RetryClass, Wire, build_from_locations, place,
 };
 use crate::redact::redact_json;
 
@@ -770,13 +770,7 @@ pub const UPDATE_INSTANCE: Operation = Operation {
 
 fn build_update(op: &Operation, mut args: Args) -> Result<Wire> {
     let extra = args.take("extra");
-    let id = args.id("instance_id")?;
-    let given = UPDATE_MANAGED.iter().any(|k| args.get(k).is_some());
-    let mut wire = build_from_locations(op, args)?;
-    let mut body: Map<String, Value> = match wire.body.take() {
-        Some(b) => serde_json::from_slice(&b).unwrap_or_default(),
-        None => Map::new(),
-    };
+    let (mut wire, mut body) = place(op, args)?;
     if let Some(Value::Object(extra)) = extra {
         for (k, v) in extra {
             if UPDATE_MANAGED.contains(&k.as_str()) {
@@ -788,19 +782,13 @@ fn build_update(op: &Operation, mut args: Args) -> Result<Wire> {
             body.insert(k, v);
         }
     }
-    if !given && body.is_empty() {
+    if body.is_empty() {
         return Err(Error::invalid(
             "options",
             "nothing to update: give name, tags, configuration or extra",
         ));
     }
-    debug_assert_eq!(wire.path, format!("/instances/{id}"));
-    let _ = id;
-    wire.body = Some(
-        serde_json::to_vec(&Value::Object(body)).map_err(|e| Error::Internal {
-            reason: format!("could not write the body: {e}"),
-        })?,
-    );
+    wire.set_json_body(body)?;
     Ok(wire)
 }
 
@@ -853,22 +841,14 @@ fn build_reauthenticate(op: &Operation, mut args: Args) -> Result<Wire> {
             ));
         }
     };
-    let mut wire = build_from_locations(op, args)?;
-    let mut body: Map<String, Value> = match wire.body.take() {
-        Some(b) => serde_json::from_slice(&b).unwrap_or_default(),
-        None => Map::new(),
-    };
+    let (mut wire, mut body) = place(op, args)?;
     body.insert(
         "providerData".to_owned(),
         serde_json::json!({ "code": code }),
     );
     wire.query
         .push(("reAuthenticate".to_owned(), "true".to_owned()));
-    wire.body = Some(
-        serde_json::to_vec(&Value::Object(body)).map_err(|e| Error::Internal {
-            reason: format!("could not write the body: {e}"),
-        })?,
-    );
+    wire.set_json_body(body)?;
     Ok(wire)
 }
 

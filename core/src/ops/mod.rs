@@ -291,6 +291,20 @@ impl fmt::Debug for Wire {
 }
 
 impl Wire {
+    /// Sets the JSON body to `fields` (no body when there are none).
+    pub(crate) fn set_json_body(&mut self, fields: Map<String, Value>) -> Result<()> {
+        self.body = if fields.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_vec(&Value::Object(fields)).map_err(|e| Error::Internal {
+                    reason: format!("could not write the body: {e}"),
+                })?,
+            )
+        };
+        Ok(())
+    }
+
     /// A request with this path and nothing else.
     pub fn path(path: impl Into<String>) -> Wire {
         Wire {
@@ -478,10 +492,19 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-/// The generic builder: the first route, with every `{segment}` replaced by its
-/// parameter (percent-encoded), query parameters in table order (a list repeats its
-/// key), and body fields in a JSON object (no body when none is given).
-pub(crate) fn build_from_locations(op: &Operation, mut args: Args) -> Result<Wire> {
+/// The generic builder: [`place`], with the body fields as the JSON body (none when
+/// no body field is given).
+pub(crate) fn build_from_locations(op: &Operation, args: Args) -> Result<Wire> {
+    let (mut wire, body) = place(op, args)?;
+    wire.set_json_body(body)?;
+    Ok(wire)
+}
+
+/// Places every argument the table locates: the first route with every `{segment}`
+/// replaced by its parameter (percent-encoded), query parameters in table order (a list
+/// repeats its key); the body fields are returned as a JSON object for the operation's
+/// own builder to add to. A `Custom` parameter must have been taken out first.
+pub(crate) fn place(op: &Operation, mut args: Args) -> Result<(Wire, Map<String, Value>)> {
     let mut path = op.routes[0].to_owned();
     let mut query = Vec::new();
     let mut body = Map::new();
@@ -505,20 +528,15 @@ pub(crate) fn build_from_locations(op: &Operation, mut args: Args) -> Result<Wir
                     url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
                 path = path.replace(&format!("{{{segment}}}"), &encoded);
             }
-            Location::Query(key) => match value {
-                Value::Array(items) => {
-                    for item in items {
-                        if let Some(t) = scalar_text(&item) {
-                            query.push((key.to_owned(), t));
-                        }
-                    }
+            Location::Query(key) => {
+                let items = match value {
+                    Value::Array(items) => items,
+                    other => vec![other],
+                };
+                for t in items.iter().filter_map(scalar_text) {
+                    query.push((key.to_owned(), t));
                 }
-                other => {
-                    if let Some(t) = scalar_text(&other) {
-                        query.push((key.to_owned(), t));
-                    }
-                }
-            },
+            }
             Location::Body(key) => {
                 body.insert(key.to_owned(), value);
             }
@@ -532,16 +550,14 @@ pub(crate) fn build_from_locations(op: &Operation, mut args: Args) -> Result<Wir
             }
         }
     }
-    let body = if body.is_empty() {
-        None
-    } else {
-        Some(
-            serde_json::to_vec(&Value::Object(body)).map_err(|e| Error::Internal {
-                reason: format!("could not write the body: {e}"),
-            })?,
-        )
-    };
-    Ok(Wire { path, query, body })
+    Ok((
+        Wire {
+            path,
+            query,
+            body: None,
+        },
+        body,
+    ))
 }
 
 /// Adds the pairs of an `extra` object to a query: values are written as text; a key
