@@ -127,20 +127,9 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
     {
         // A PUT or PATCH with a JSON body: the fields the table places, and whatever an
         // operation's own builder adds (e.g. `providerData` of a re-authentication).
-        let mut media = json!({"schema": {"type": "object", "properties": body_props.clone(),
+        let media = json!({"schema": {"type": "object", "properties": body_props.clone(),
             "additionalProperties": true}});
-        if index == 0 {
-            let args: Value = serde_json::from_str(op.example).expect("examples are JSON");
-            let wire = open_connectors::ops::build_wire(op, open_connectors::Lang::Rust, args)
-                .expect("examples build (checked by the core's tests)");
-            if let Some(body) = wire.body {
-                media["example"] = serde_json::from_slice(&body).expect("bodies are JSON");
-            }
-        }
-        out.insert(
-            "requestBody".into(),
-            json!({"required": true, "content": {"application/json": media}}),
-        );
+        out.insert("requestBody".into(), request_body(op, index, media));
     }
     if op.method == HttpMethod::Post {
         let mut required: Vec<&str> = Vec::new();
@@ -151,23 +140,10 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
             );
             required.push("element");
         }
-        let mut media = json!({"schema": {
+        let media = json!({"schema": {
             "type": "object", "properties": body_props, "required": required,
             "additionalProperties": true}});
-        if index == 0 {
-            // The table's example, built by the operation itself: a request the SDK sends.
-            let args: Value = serde_json::from_str(op.example).expect("examples are JSON");
-            let wire = open_connectors::ops::build_wire(op, open_connectors::Lang::Rust, args)
-                .expect("examples build (checked by the core's tests)");
-            if let Some(body) = wire.body {
-                let example: Value = serde_json::from_slice(&body).expect("bodies are JSON");
-                media["example"] = example;
-            }
-        }
-        out.insert(
-            "requestBody".into(),
-            json!({"required": true, "content": {"application/json": media}}),
-        );
+        out.insert("requestBody".into(), request_body(op, index, media));
     }
     let ok = match op.result {
         ResultKind::Model(m) | ResultKind::Models(m)
@@ -224,6 +200,20 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
         Value::from(format!("{:?}", op.retry).to_ascii_lowercase()),
     );
     Value::Object(out)
+}
+
+/// A JSON request body of `media`; on an operation's first route, with the table's
+/// example built by the operation itself (a request the SDK really sends).
+fn request_body(op: &Operation, index: usize, mut media: Value) -> Value {
+    if index == 0 {
+        let args: Value = serde_json::from_str(op.example).expect("examples are JSON");
+        let wire = open_connectors::ops::build_wire(op, open_connectors::Lang::Rust, args)
+            .expect("examples build (checked by the core's tests)");
+        if let Some(body) = wire.body {
+            media["example"] = serde_json::from_slice(&body).expect("bodies are JSON");
+        }
+    }
+    json!({"required": true, "content": {"application/json": media}})
 }
 
 fn leak(s: &str) -> &'static str {
