@@ -129,6 +129,12 @@ export interface CreateInstanceOptions {
    * `retrieveObjectsAfterInstantiation`).
    */
   extra?: JsonObject | null
+  /**
+   * Check the configuration against the element's definitions before sending (fetched once per
+   * element and cached for the client's life): a missing required key is `invalidInput` on
+   * `configuration`, naming every missing key. Off by default, so a create costs one request.
+   */
+  validate?: boolean | null
 }
 
 /** The options of {@link Client.listInstances}. */

@@ -402,7 +402,7 @@ class Client extends rt.ClientBase {
 
 /** Every operation: its method, positional arguments and options (for tools and the shared case runner). */
 const OPERATIONS = {
-  create_instance: { method: 'createInstance', positional: [], options: ['element', 'name', 'tags', 'configuration', 'providerData', 'externalAuthentication', 'endpoint', 'extra'], result: 'Instance', kind: 'model' },
+  create_instance: { method: 'createInstance', positional: [], options: ['element', 'name', 'tags', 'configuration', 'providerData', 'externalAuthentication', 'endpoint', 'extra', 'validate'], result: 'Instance', kind: 'model' },
   get_instance: { method: 'getInstance', positional: ['instanceId'], options: [], result: 'Instance', kind: 'model' },
   delete_instance: { method: 'deleteInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
   list_instances: { method: 'listInstances', positional: [], options: ['tags', 'search', 'hydrate', 'pageSize', 'cursor'], result: 'Instance', kind: 'pager' },

@@ -91,6 +91,7 @@ pub mod redact;
 mod secret;
 pub mod transport;
 
+pub use client::typed::{ListInstances, OAuthUrl, UpdateInstance};
 pub use client::{
     CALL_OPTIONS, CallOptions, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS,
@@ -106,9 +107,10 @@ pub use error::{
 };
 pub use lang::Lang;
 pub use model::{
-    ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Model, Output, Tag, Timestamp,
+    ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Model, Output, Record, Tag, Timestamp,
 };
 pub use ops::instances::{CreateInstance, CreateRoute, ElementRef, OAuth2, validate_element_key};
 pub use ops::{OPERATIONS, Operation};
+pub use pager::{Page, Pager};
 pub use secret::Secret;
 pub use transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError};

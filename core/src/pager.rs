@@ -195,8 +195,10 @@ impl Pager {
         Ok(Some(page))
     }
 
-    /// Every item of every page, fetched as the stream is read.
-    pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<Output>> + Send {
+    /// Every item of every page, fetched as the stream is read. The stream is boxed,
+    /// so `StreamExt::next` works on it without pinning.
+    pub fn into_stream(self) -> futures_util::stream::BoxStream<'static, Result<Output>> {
+        use futures_util::StreamExt;
         let state = (self, std::collections::VecDeque::<Output>::new());
         futures_util::stream::unfold(state, |(mut pager, mut buffer)| async move {
             loop {
@@ -213,6 +215,7 @@ impl Pager {
                 }
             }
         })
+        .boxed()
     }
 
     /// Every item, up to `limit` of them (all when `None`), in one vector.

@@ -18,7 +18,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "method": "POST",
         "routes": ["/instances", "/elements/{keyOrId}/instances"],
         "positional": ["element"],
-        "keyword": ["name", "tags", "configuration", "provider_data", "external_authentication", "endpoint", "extra"],
+        "keyword": ["name", "tags", "configuration", "provider_data", "external_authentication", "endpoint", "extra", "validate"],
         "result": "Instance",
         "kind": "model",
     },
@@ -193,6 +193,7 @@ class Client(_base.SyncClient):
         external_authentication: Optional[str] = None,
         endpoint: Optional[Literal["instances", "elements"]] = None,
         extra: Optional[Mapping[str, Any]] = None,
+        validate: Optional[bool] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
@@ -219,6 +220,10 @@ class Client(_base.SyncClient):
                 ids).
             extra: More top-level body fields, passed through as given (e.g.
                 ``retrieveObjectsAfterInstantiation``).
+            validate: Check the configuration against the element's definitions before sending
+                (fetched once per element and cached for the client's life): a missing
+                required key is ``invalid_input`` on ``configuration``, naming every
+                missing key. Off by default, so a create costs one request.
             timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
@@ -238,6 +243,7 @@ class Client(_base.SyncClient):
                     "external_authentication": external_authentication,
                     "endpoint": endpoint,
                     "extra": extra,
+                    "validate": validate,
                 },
                 options,
             )
@@ -799,6 +805,7 @@ class AsyncClient(_base.AsyncClient):
         external_authentication: Optional[str] = None,
         endpoint: Optional[Literal["instances", "elements"]] = None,
         extra: Optional[Mapping[str, Any]] = None,
+        validate: Optional[bool] = None,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         extra_headers: Optional[Mapping[str, str]] = None,
@@ -825,6 +832,10 @@ class AsyncClient(_base.AsyncClient):
                 ids).
             extra: More top-level body fields, passed through as given (e.g.
                 ``retrieveObjectsAfterInstantiation``).
+            validate: Check the configuration against the element's definitions before sending
+                (fetched once per element and cached for the client's life): a missing
+                required key is ``invalid_input`` on ``configuration``, naming every
+                missing key. Off by default, so a create costs one request.
             timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
             max_retries: Retries of this call, instead of the client's.
             extra_headers: More HTTP headers to send with this call.
@@ -844,6 +855,7 @@ class AsyncClient(_base.AsyncClient):
                     "external_authentication": external_authentication,
                     "endpoint": endpoint,
                     "extra": extra,
+                    "validate": validate,
                 },
                 options,
             )

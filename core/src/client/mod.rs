@@ -10,9 +10,11 @@ mod auth;
 mod response;
 mod retry;
 mod settings;
+pub(crate) mod typed;
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -29,8 +31,12 @@ pub use settings::{
 use crate::error::{Error, RequestSent, Result};
 use crate::lang::Lang;
 use crate::model::{Instance, Output};
-use crate::ops::instances::{CREATE_INSTANCE, CreateInstance, DELETE_INSTANCE, GET_INSTANCE};
-use crate::ops::{self, Args, Operation, RetryClass, Wire};
+use crate::ops::elements::{GET_ELEMENT_CONFIGURATION, required_keys};
+use crate::ops::instances::{
+    CREATE_INSTANCE, CreateInstance, DELETE_INSTANCE, ElementRef, GET_INSTANCE,
+    missing_configuration,
+};
+use crate::ops::{self, Args, Operation, Precheck, RetryClass, Wire};
 use crate::transport::{HeaderValue, HttpRequest, HttpResponse, Transport, TransportError};
 use auth::Credentials;
 use response::{decode, status_error};
@@ -43,7 +49,14 @@ pub(crate) struct Inner {
     timeout: Duration,
     max_retries: u32,
     transport: Arc<dyn Transport>,
+    /// The configuration keys each element requires of a create (`validate`), by the
+    /// element's key or id as given; fetched once per element.
+    pub(crate) required_config: Mutex<HashMap<String, Arc<[String]>>>,
 }
+
+/// At most this many elements' required keys are kept ([`Inner::required_config`]);
+/// beyond it the cache starts over (a catalogue is a few hundred elements).
+const REQUIRED_CONFIG_CACHE: usize = 256;
 
 /// A client of the platform API. Cheap to clone (one shared connection pool); safe
 /// to share across threads and tasks.
@@ -236,11 +249,21 @@ impl Client {
         merged: &CallOptions,
     ) -> Result<(&'static Operation, HttpRequest)> {
         let op = ops::find(name)?;
-        let wire = ops::build_wire(op, lang, args)?;
-        let request = self
-            .request(op, wire, merged)
-            .map_err(|e| e.spelled(lang))?;
+        let args = ops::parse_args(op, lang, args)?;
+        let request = self.build_args(lang, op, args, merged)?;
         Ok((op, request))
+    }
+
+    /// The request of `op` for checked arguments.
+    fn build_args(
+        &self,
+        lang: Lang,
+        op: &'static Operation,
+        args: Args,
+        merged: &CallOptions,
+    ) -> Result<HttpRequest> {
+        let wire = (op.build)(op, args).map_err(|e| e.spelled(lang))?;
+        self.request(op, wire, merged).map_err(|e| e.spelled(lang))
     }
 
     /// Sends any operation of the table by name, with arguments as one JSON object
@@ -267,7 +290,20 @@ impl Client {
     ) -> Result<Output> {
         options.check().map_err(|e| e.spelled(lang))?;
         let options = self.merged(options);
-        let (op, request) = self.build_merged(lang, name, args, &options)?;
+        let op = ops::find(name)?;
+        let args = ops::parse_args(op, lang, args)?;
+        // What a precheck reads, taken before the builder consumes the arguments.
+        let precheck = op
+            .precheck
+            .filter(|c| args.get(c.flag()) == Some(&Value::Bool(true)))
+            .map(|c| {
+                (
+                    c,
+                    args.get("element").cloned(),
+                    args.get("configuration").cloned(),
+                )
+            });
+        let request = self.build_args(lang, op, args, &options)?;
         if op.pagination.is_some() {
             return Err(Error::invalid(
                 "operation",
@@ -277,7 +313,81 @@ impl Client {
                 ),
             ));
         }
+        if let Some((Precheck::RequiredConfiguration, element, configuration)) = precheck {
+            let element = match element {
+                Some(Value::String(key)) => ElementRef::Key(key),
+                Some(id) => ElementRef::Id(id.as_u64().unwrap_or_default()),
+                None => return Err(Error::invalid(lang.spell("element"), "is required")),
+            };
+            self.check_configuration(&element, configuration.as_ref(), &options)
+                .await
+                .map_err(|e| e.spelled(lang))?;
+        }
         self.send_request(op, request, &options).await
+    }
+
+    /// The configuration keys `element` requires of a create, from its definitions
+    /// (fetched once per element for the client's life; see [`Precheck`]).
+    async fn required_configuration(
+        &self,
+        element: &ElementRef,
+        options: &CallOptions,
+    ) -> Result<Arc<[String]>> {
+        let cache_key = element.to_string();
+        let cached = |inner: &Inner| {
+            inner
+                .required_config
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&cache_key).cloned())
+        };
+        if let Some(keys) = cached(&self.inner) {
+            return Ok(keys);
+        }
+        let op = &GET_ELEMENT_CONFIGURATION;
+        let key_or_id = match element {
+            ElementRef::Key(key) => Value::from(key.as_str()),
+            ElementRef::Id(id) => Value::from(*id),
+        };
+        let args = Args::default().with("key_or_id", key_or_id);
+        let wire = (op.build)(op, args).map_err(|e| match e {
+            Error::InvalidInput { reason, .. } => Error::invalid("element", reason),
+            other => other,
+        })?;
+        let request = self.request(op, wire, options)?;
+        let keys: Arc<[String]> =
+            required_keys(&self.send_request(op, request, options).await?).into();
+        if let Ok(mut cache) = self.inner.required_config.lock() {
+            if cache.len() >= REQUIRED_CONFIG_CACHE {
+                cache.clear();
+            }
+            cache.insert(cache_key, keys.clone());
+        }
+        Ok(keys)
+    }
+
+    /// [`Precheck::RequiredConfiguration`]: refuses a `configuration` that lacks a key
+    /// the element requires, naming every missing key.
+    async fn check_configuration(
+        &self,
+        element: &ElementRef,
+        configuration: Option<&Value>,
+        options: &CallOptions,
+    ) -> Result<()> {
+        let required = self.required_configuration(element, options).await?;
+        let missing = missing_configuration(&required, configuration);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "configuration",
+            format!(
+                "lacks {} required by element {:?}: {} (checked before sending, as validate asked)",
+                if missing.len() == 1 { "a key" } else { "keys" },
+                element.to_string(),
+                missing.join(", ")
+            ),
+        ))
     }
 
     /// Sends one page's request and decodes it; errors carry no secret of the request.
@@ -358,7 +468,13 @@ impl Client {
     /// a timeout, a 5xx or a 429 goes to the caller. The answer's `token` is the
     /// credential of every later call on the instance.
     pub async fn create_instance(&self, request: &CreateInstance) -> Result<Instance> {
-        let out = self.send(&CREATE_INSTANCE, request.to_request()?).await?;
+        let wire = request.to_request()?;
+        if request.validates() {
+            let options = self.merged(&CallOptions::default());
+            self.check_configuration(request.element(), request.configuration_value(), &options)
+                .await?;
+        }
+        let out = self.send(&CREATE_INSTANCE, wire).await?;
         Self::instance(out)
     }
 

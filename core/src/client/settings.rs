@@ -614,6 +614,7 @@ impl ClientBuilder {
             timeout: self.timeout,
             max_retries: self.max_retries,
             transport,
+            required_config: Default::default(),
         }))
     }
 }

@@ -1,6 +1,6 @@
 //! The element catalogue: what instances are created from.
 
-use crate::model::{CONFIG_FIELD_MODEL, ELEMENT_MODEL};
+use crate::model::{CONFIG_FIELD_MODEL, ELEMENT_MODEL, FieldValue, Output};
 use crate::ops::instances::{CURSOR, PAGE_SIZE};
 use crate::ops::{
     AuthScope, HttpMethod, Location, Operation, Pagination, Param, ParamType, ResultKind,
@@ -32,6 +32,7 @@ pub const LIST_ELEMENTS: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: Some(Pagination::Cursor),
     node_single_object: false,
+    precheck: None,
     example: r#"{"page_size": 50}"#,
     build: build_from_locations,
 };
@@ -50,6 +51,7 @@ pub const GET_ELEMENT: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"key_or_id": "sfdc"}"#,
     build: build_from_locations,
 };
@@ -68,6 +70,68 @@ pub const GET_ELEMENT_CONFIGURATION: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"key_or_id": "zendesk"}"#,
     build: build_from_locations,
 };
+
+/// The configuration keys a create must give, from the answer of
+/// [`GET_ELEMENT_CONFIGURATION`]: the definitions marked required that have no default
+/// value and are not internal to the platform (the platform fills those itself), in
+/// the platform's order.
+pub(crate) fn required_keys(definitions: &Output) -> Vec<String> {
+    let Output::List(items) = definitions else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Output::Record(r) => Some(r),
+            _ => None,
+        })
+        .filter(|r| matches!(r.get("required"), Some(FieldValue::Bool(true))))
+        .filter(|r| !matches!(r.get("internal"), Some(FieldValue::Bool(true))))
+        .filter(|r| r.text("default").is_none_or(|d| d.trim().is_empty()))
+        .filter_map(|r| r.text("key"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Record;
+    use serde_json::{Value, json};
+
+    fn defs(items: Value) -> Output {
+        let Value::Array(items) = items else {
+            unreachable!()
+        };
+        Output::List(
+            items
+                .into_iter()
+                .map(|v| {
+                    Output::Record(Box::new(Record::from_json(&CONFIG_FIELD_MODEL, v).unwrap()))
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn required_keys_are_mandatory_without_default_and_not_internal() {
+        let out = defs(json!([
+            {"key": "a", "mandatory": true},
+            {"key": "b", "mandatory": false},
+            {"key": "c"},
+            {"key": "d", "mandatory": true, "defaultValue": "x"},
+            {"key": "e", "mandatory": true, "defaultValue": " "},
+            {"key": "f", "mandatory": true, "defaultValue": null},
+            {"key": "g", "mandatory": true, "internal": true},
+            {"key": "h", "mandatory": true, "internal": false},
+            {"key": "i", "mandatory": "true"},
+        ]));
+        assert_eq!(required_keys(&out), ["a", "e", "f", "h", "i"]);
+        assert!(required_keys(&Output::Nothing).is_empty());
+        assert!(required_keys(&Output::List(vec![Output::Text("a".into())])).is_empty());
+    }
+}

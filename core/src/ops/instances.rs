@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::model::{INSTANCE_MODEL, json_kind};
 use crate::ops::{
-    Args, AuthScope, HttpMethod, Location, Operation, Pagination, Param, ParamType, ResultKind,
-    RetryClass, Wire, build_from_locations, place,
+    Args, AuthScope, HttpMethod, Location, Operation, Pagination, Param, ParamType, Precheck,
+    ResultKind, RetryClass, Wire, build_from_locations, place,
 };
 use crate::redact::redact_json;
 
@@ -176,6 +176,7 @@ pub struct CreateInstance {
     provider_data: Option<Value>,
     external_authentication: Option<String>,
     extra: Map<String, Value>,
+    validate: bool,
 }
 
 impl CreateInstance {
@@ -190,6 +191,7 @@ impl CreateInstance {
             provider_data: None,
             external_authentication: None,
             extra: Map::new(),
+            validate: false,
         }
     }
 
@@ -299,6 +301,25 @@ impl CreateInstance {
         self
     }
 
+    /// Checks, before sending, that the configuration gives every key the element's
+    /// definitions require (fetched once per element and cached for the client's life):
+    /// a missing one is `invalid_input` on `configuration`, naming each missing key.
+    /// Off by default, so a create costs one request.
+    pub fn validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// Whether [`CreateInstance::validate`] was asked for.
+    pub fn validates(&self) -> bool {
+        self.validate
+    }
+
+    /// The configuration given, if any.
+    pub fn configuration_value(&self) -> Option<&Value> {
+        self.configuration.as_ref()
+    }
+
     /// The element.
     pub fn element(&self) -> &ElementRef {
         &self.element
@@ -388,6 +409,7 @@ impl fmt::Debug for CreateInstance {
             )
             .field("external_authentication", &self.external_authentication)
             .field("extra", &redact_json(&Value::Object(self.extra.clone())))
+            .field("validate", &self.validate)
             .finish()
     }
 }
@@ -480,6 +502,9 @@ impl CreateInstance {
         if let Some(Value::Object(extra)) = args.take("extra") {
             req = extra.into_iter().fold(req, |r, (k, v)| r.field(k, v));
         }
+        if let Some(Value::Bool(validate)) = args.take("validate") {
+            req = req.validate(validate);
+        }
         Ok(req)
     }
 
@@ -492,6 +517,24 @@ impl CreateInstance {
             body: Some(body),
         })
     }
+}
+
+/// The keys of `required` that `configuration` lacks: absent, `null` or blank text
+/// (as the platform counts them), in the order of `required`.
+pub(crate) fn missing_configuration<'a>(
+    required: &'a [String],
+    configuration: Option<&Value>,
+) -> Vec<&'a str> {
+    let given = configuration.and_then(Value::as_object);
+    required
+        .iter()
+        .map(String::as_str)
+        .filter(|key| match given.and_then(|c| c.get(*key)) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        })
+        .collect()
 }
 
 /// `/instances/{id}` of the checked `instance_id`.
@@ -593,12 +636,22 @@ pub const CREATE_INSTANCE: Operation = Operation {
             location: Location::Custom,
             doc: "More top-level body fields, passed through as given (e.g. `retrieveObjectsAfterInstantiation`).",
         },
+        Param {
+            name: "validate",
+            ty: ParamType::Bool,
+            required: false,
+            positional: false,
+            secret: false,
+            location: Location::Client,
+            doc: "Check the configuration against the element's definitions before sending (fetched once per element and cached for the client's life): a missing required key is `invalid_input` on `configuration`, naming every missing key. Off by default, so a create costs one request.",
+        },
     ],
     result: ResultKind::Model(&INSTANCE_MODEL),
     retry: RetryClass::Once,
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: true,
+    precheck: Some(Precheck::RequiredConfiguration),
     example: r#"{"element": "insightly", "name": "Element Instance Name", "tags": ["Docs"], "configuration": {"username": "claudeelements", "password": "password"}}"#,
     build: |_, args| CreateInstance::from_args(args)?.to_request(),
 };
@@ -617,6 +670,7 @@ pub const GET_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"instance_id": 477858}"#,
     build: instance_path,
 };
@@ -635,6 +689,7 @@ pub const DELETE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"instance_id": 477858}"#,
     build: instance_path,
 };
@@ -683,6 +738,7 @@ pub const LIST_INSTANCES: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: Some(Pagination::Cursor),
     node_single_object: false,
+    precheck: None,
     example: r#"{"tags": ["Docs"], "page_size": 50}"#,
     build: build_from_locations,
 };
@@ -764,6 +820,7 @@ pub const UPDATE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"instance_id": 477858, "name": "CRM (production)", "tags": ["prod"]}"#,
     build: build_update,
 };
@@ -827,6 +884,7 @@ pub const REAUTHENTICATE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"instance_id": 477858, "code": "xoz8AFqScK2ngM04kSSM"}"#,
     build: build_reauthenticate,
 };
@@ -866,6 +924,7 @@ pub const ENABLE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"instance_id": 477858}"#,
     build: build_from_locations,
 };
@@ -884,6 +943,7 @@ pub const DISABLE_INSTANCE: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"instance_id": 477858}"#,
     build: build_from_locations,
 };
@@ -896,6 +956,26 @@ mod tests {
     fn wire(r: &CreateInstance) -> (String, Value) {
         let (p, b) = r.to_wire().unwrap();
         (p, serde_json::from_slice(&b).unwrap())
+    }
+
+    #[test]
+    fn missing_configuration_counts_absent_null_and_blank() {
+        let required: Vec<String> = ["a", "b", "c", "d", "e", "f", "g"]
+            .map(String::from)
+            .to_vec();
+        let given = json!({"b": null, "c": "", "d": " \t", "e": "x", "f": false, "g": 0});
+        assert_eq!(
+            missing_configuration(&required, Some(&given)),
+            ["a", "b", "c", "d"]
+        );
+        assert_eq!(missing_configuration(&required, None), required);
+        assert_eq!(missing_configuration(&required, Some(&json!([]))), required);
+        assert!(missing_configuration(&[], None).is_empty());
+        let req = CreateInstance::new("x");
+        assert!(!req.validates());
+        let req = req.validate(true);
+        assert!(req.validates());
+        assert!(format!("{req:?}").contains("validate: true"));
     }
 
     #[test]

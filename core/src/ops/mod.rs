@@ -138,6 +138,30 @@ pub enum Location {
     Body(&'static str),
     /// Spread over the body or the route by the operation itself (see its docs).
     Custom,
+    /// Read by the client, never sent (e.g. `validate` of a create: see [`Precheck`]).
+    Client,
+}
+
+/// A check the client makes before sending an operation, when the operation's
+/// [`Precheck::flag`] argument is `true`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precheck {
+    /// The element's configuration definitions (`GET /elements/{keyOrId}/configuration`,
+    /// fetched once per element for the client's life) are read, and a `configuration`
+    /// that lacks a required key (absent, `null` or blank; a key with a default value
+    /// or marked internal is not required of the caller) is refused as `invalid_input`
+    /// on `configuration`, naming every missing key at once. Off unless asked: the
+    /// check costs a request the first time an element is seen.
+    RequiredConfiguration,
+}
+
+impl Precheck {
+    /// The boolean argument that turns the check on.
+    pub const fn flag(self) -> &'static str {
+        match self {
+            Precheck::RequiredConfiguration => "validate",
+        }
+    }
 }
 
 /// One parameter of an operation.
@@ -198,6 +222,8 @@ pub struct Operation {
     /// (`createInstance({ element, ... })`, its long-standing shape); otherwise the
     /// positional parameters come first there too (`getInstance(id, options)`).
     pub node_single_object: bool,
+    /// A check made before sending, when asked for ([`Precheck::flag`]).
+    pub precheck: Option<Precheck>,
     /// Example arguments (JSON, `snake_case`): the docs' own example, used by the
     /// generated documentation and the OpenAPI document (built by `build`, so it is
     /// always a request the SDK really sends).
@@ -540,6 +566,8 @@ pub(crate) fn place(op: &Operation, mut args: Args) -> Result<(Wire, Map<String,
             Location::Body(key) => {
                 body.insert(key.to_owned(), value);
             }
+            // Read by the client before the request is built; nothing to send.
+            Location::Client => {}
             Location::Custom => {
                 return Err(Error::Internal {
                     reason: format!(

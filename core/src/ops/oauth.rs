@@ -125,6 +125,7 @@ pub const GET_OAUTH_URL: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"element": "sfdc", "api_key": "3MVG9...", "api_secret": "4920...", "callback_url": "https://example.com/oauth/callback", "state": "c2f1a7"}"#,
     build: build_oauth_url,
 };
@@ -143,6 +144,7 @@ pub const GET_OAUTH1_TOKEN: Operation = Operation {
     auth: AuthScope::Organization,
     pagination: None,
     node_single_object: false,
+    precheck: None,
     example: r#"{"element": "evernote", "api_key": "fake-key", "api_secret": "fake-secret", "callback_url": "https://example.com/oauth/callback"}"#,
     build: build_oauth_url,
 };
