@@ -229,6 +229,32 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn names_and_leading_underscores() {
+        let names: Vec<&str> = Lang::ALL.iter().map(|l| l.as_str()).collect();
+        assert_eq!(names, ["rust", "python", "node"]);
+        // A leading underscore is never a word break.
+        assert!(!Lang::Node.is_spelling("_a", "A"));
+        assert!(Lang::Node.is_spelling("a_b", "aB"));
+    }
+
+    #[test]
+    fn negative_and_non_finite_durations_are_too_small() {
+        let (min, max) = (Duration::from_millis(10), Duration::from_secs(600));
+        for n in [-1.0, -0.5, f64::NEG_INFINITY] {
+            let v = serde_json::Number::from_f64(n).map_or(json!(-1), Value::Number);
+            let e = Lang::Python
+                .parse_duration("timeout", &v, min, max)
+                .unwrap_err();
+            assert!(e.to_string().contains("at least 0.01"), "{n}: {e}");
+        }
+        let huge = json!(1e300);
+        let e = Lang::Python
+            .parse_duration("timeout", &huge, min, max)
+            .unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
+    }
+
+    #[test]
     fn spelling() {
         assert_eq!(camel_case("provider_data"), "providerData");
         assert_eq!(camel_case("get_oauth_url"), "getOAuthUrl");

@@ -237,6 +237,26 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn masker_reads_query_credentials_and_arrays() {
+        let m = Masker::for_request(
+            None,
+            Some(br#"{"items": [{"password": "hunter22"}], "password": ["s3cr3t-in-a-list"], "name": "plain-name"}"#),
+            Some("https://h/x?apiKey=key-1234&apiSecret=ab%2Fcd%20ef&state=visible-state#frag"),
+        );
+        let echoed =
+            "key-1234 ab/cd ef ab%2Fcd+ef hunter22 s3cr3t-in-a-list plain-name visible-state";
+        assert_eq!(
+            m.mask(echoed),
+            "[REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED] plain-name visible-state"
+        );
+        assert!(sensitive_query_values("https://h/x").is_empty());
+        assert_eq!(
+            sensitive_query_values("https://h/x?code=abc#code=def"),
+            ["abc"]
+        );
+    }
+
+    #[test]
     fn sensitive_keys() {
         for k in [
             "password",
