@@ -42,8 +42,9 @@ test-rust: sandbox
 	cargo test --workspace
 
 demo-rust: sandbox
-	cargo build -p open-connectors --example demo
+	cargo build -p open-connectors --example demo --example lifecycle
 	tests/with-sandbox.sh cargo run -q -p open-connectors --example demo
+	tests/with-sandbox.sh cargo run -q -p open-connectors --example lifecycle
 
 clean:
 	rm -rf target .venv bindings-node/node_modules
@@ -52,6 +53,7 @@ clean:
 -include bindings-node/node.mk
 -include benches/bench.mk
 -include fuzz/fuzz.mk
+-include examples/connect/connect.mk
 
 test: gen-check lint test-rust contract $(TEST_BINDINGS) $(TEST_EXTRA)
 	@echo "make test: all checks passed"

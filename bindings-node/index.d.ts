@@ -637,9 +637,11 @@ export declare class Pager<T> implements AsyncIterable<T> {
 }
 
 /**
- * Reads the provider's OAuth redirect to your callback URL (the URL or its query string): its
- * `code` and `state`. `options.expectedState` is the state you sent: a different one throws an
- * `InvalidInputError` (CSRF). The provider's `error=...` throws an `OAuthDeniedError`.
+ * Reads the provider's OAuth redirect to your callback URL (the whole URL, a request target such
+ * as `req.url` (`/callback?code=...`), or the query string): its `code` and `state`.
+ * `options.expectedState` is the state you sent: a different or missing one throws an
+ * `InvalidInputError` (CSRF), error redirects included; pass it always, without it no state is
+ * checked. The provider's `error=...` throws an `OAuthDeniedError`.
  */
 export declare function parseOAuthCallback(url: string, options?: { expectedState?: string }): OAuthCallback
 

@@ -418,9 +418,11 @@ const OPERATIONS = {
 }
 
 /**
- * Reads the provider's OAuth redirect to your callback URL (the URL or its query string): its
- * `code` and `state`. `options.expectedState` is the state you sent: a different one is
- * refused (CSRF). The provider's `error=...` throws an `OAuthDeniedError`.
+ * Reads the provider's OAuth redirect to your callback URL (the whole URL, a request target
+ * such as `req.url` (`/callback?code=...`), or the query string): its `code` and `state`.
+ * `options.expectedState` is the state you sent: a different or missing one is refused (CSRF),
+ * error redirects included; pass it always, without it no state is checked. The provider's
+ * `error=...` throws an `OAuthDeniedError`.
  */
 function parseOAuthCallback(url, options) {
   return rt.parseOAuthCallback(url, options, ERRORS, MODELS)

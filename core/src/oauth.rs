@@ -22,7 +22,8 @@ fn url_field(lang: Lang) -> &'static str {
 }
 
 /// The query pairs of a callback URL, a query string (`code=...&state=...`, with or
-/// without the `?`), or a URL whose parameters came in the fragment.
+/// without the `?`), a path with its query (`/callback?code=...`), or a URL whose
+/// parameters came in the fragment.
 fn pairs(input: &str, lang: Lang) -> Result<Vec<(String, String)>> {
     let input = input.trim();
     if input.is_empty() {
@@ -40,21 +41,26 @@ fn pairs(input: &str, lang: Lang) -> Result<Vec<(String, String)>> {
             None => url.fragment().unwrap_or_default().to_owned(),
         }
     } else {
-        input.trim_start_matches('?').to_owned()
+        // A query (`code=...`, `?code=...`) or a path with its query, as web frameworks
+        // give the request target (`/callback?code=...`).
+        let query = input.split_once('?').map_or(input, |(_, q)| q);
+        query.split('#').next().unwrap_or_default().to_owned()
     };
     Ok(url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect())
 }
 
-/// Reads the provider's redirect: `url_or_query` is the whole callback URL or its
-/// query string. Returns an `OAuthCallback` model ([`Output::Record`]) with `code` and
+/// Reads the provider's redirect: `url_or_query` is the whole callback URL, the request
+/// target a web framework gives (`/callback?code=...`) or the query string. Returns an `OAuthCallback` model ([`Output::Record`]) with `code` and
 /// `state` (or OAuth 1's `oauth_token` and `oauth_verifier`).
 ///
+/// - a `state` that differs from `expected_state` (or is missing when one is
+///   expected) is `invalid_input` on `state`: the redirect may be forged. It is checked
+///   first, error redirects included. Without `expected_state` no state is checked:
+///   pass the one you sent;
 /// - `error=...` from the provider is [`Error::OAuthDenied`] (code `oauth_denied`),
 ///   with `error_description`;
-/// - a `state` that differs from `expected_state` (or is missing when one is
-///   expected) is `invalid_input` on `state`: the redirect may be forged;
 /// - no `code` (nor OAuth 1 verifier) is `invalid_input`.
 ///
 /// ```
@@ -81,12 +87,8 @@ pub fn parse_callback(
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     };
-    if let Some(error) = get("error") {
-        return Err(Error::OAuthDenied {
-            error: error.to_owned(),
-            description: get("error_description").map(str::to_owned),
-        });
-    }
+    // The state first: providers send it back with an error too (RFC 6749 4.1.2.1),
+    // and a forged `error=` redirect is no more a denial than a forged `code=` is a grant.
     let state = get("state");
     if let Some(expected) = expected_state {
         match state {
@@ -104,6 +106,12 @@ pub fn parse_callback(
                 ));
             }
         }
+    }
+    if let Some(error) = get("error") {
+        return Err(Error::OAuthDenied {
+            error: error.to_owned(),
+            description: get("error_description").map(str::to_owned),
+        });
     }
     let mut out = Map::new();
     for key in ["code", "state", "oauth_token", "oauth_verifier"] {
@@ -147,6 +155,8 @@ mod tests {
             "?code=a%2Bb%3D&state=st",
             "code=a%2Bb%3D&state=st",
             "https://app.example/cb#code=a%2Bb%3D&state=st",
+            "/cb?code=a%2Bb%3D&state=st",
+            "/cb?code=a%2Bb%3D&state=st#frag=1",
         ] {
             let r = parse(input, Some("st")).unwrap();
             assert_eq!(r.text("code"), Some("a+b="), "{input}");
@@ -172,6 +182,17 @@ mod tests {
         );
         let e = parse("error=access_denied", None).unwrap_err();
         assert_eq!(e.to_string(), "the OAuth provider refused: access_denied");
+        // A denial carries the state too: checked first, so a forged one is refused.
+        let e = parse("/cb?error=access_denied&state=st", Some("st")).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::OAuthDenied);
+        for input in ["error=access_denied&state=evil", "error=access_denied"] {
+            let e = parse(input, Some("st")).unwrap_err();
+            assert_eq!(
+                (e.code(), e.field()),
+                (ErrorCode::InvalidInput, Some("state")),
+                "{input}"
+            );
+        }
         // The state check, at the boundary: one byte off, missing, or an extra byte.
         for (input, field) in [
             ("code=c&state=sT", "state"),

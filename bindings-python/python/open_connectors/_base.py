@@ -312,13 +312,15 @@ class AsyncPager(_PagerBase[T]):
 
 
 def parse_oauth_callback(url_or_query: str, *, expected_state: Optional[str] = None) -> "OAuthCallback":
-    """Reads the provider's OAuth redirect to your callback URL (the URL or its query
+    """Reads the provider's OAuth redirect to your callback URL (the whole URL, the
+    request target a web framework gives, such as ``/callback?code=...``, or the query
     string): its ``code`` and ``state``.
 
     ``expected_state`` is the state you sent with the authorization request: a callback
-    with another (or none) raises InvalidInputError (the redirect may be forged). The
-    provider's ``error=...`` raises OAuthDeniedError with ``error`` and
-    ``error_description``; a callback without a code raises InvalidInputError.
+    with another (or none) raises InvalidInputError (the redirect may be forged), error
+    redirects included. Pass it always: without it no state is checked. The provider's
+    ``error=...`` raises OAuthDeniedError with ``error`` and ``error_description``; a
+    callback without a code raises InvalidInputError.
     """
     from ._exceptions import InvalidInputError
     from ._models import OAuthCallback
