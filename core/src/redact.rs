@@ -237,6 +237,27 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn urls_keep_everything_but_credential_values() {
+        assert_eq!(
+            redact_url("https://h/x?apiKey=k-1&state=s%2F1&apiSecret=a+b"),
+            "https://h/x?apiKey=%5BREDACTED%5D&state=s%2F1&apiSecret=%5BREDACTED%5D"
+        );
+        assert_eq!(redact_url("https://h/x/y"), "https://h/x/y");
+    }
+
+    #[test]
+    fn quoted_values_end_at_an_unescaped_quote() {
+        assert_eq!(
+            without_quoted_values(r#"invalid type: string "a\\", expected i64 at line 1"#),
+            "invalid type: string, expected i64 at line 1"
+        );
+        assert_eq!(
+            without_quoted_values(r#"unknown variant "x\"y", expected one"#),
+            "unknown variant, expected one"
+        );
+    }
+
+    #[test]
     fn masker_reads_query_credentials_and_arrays() {
         let m = Masker::for_request(
             None,

@@ -10,7 +10,7 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// A `Retry-After` beyond this is read as this (it is refused anyway: above the cap).
-const RETRY_AFTER_CLAMP: Duration = Duration::from_secs(366 * 24 * 3600);
+const RETRY_AFTER_CLAMP: Duration = Duration::from_secs(31_622_400); // 366 days
 
 /// Exponential backoff with jitter: `min(0.5 s · 2^(n-1), 8 s)`, times 0.75–1.0.
 pub(crate) fn backoff(attempt: u32) -> Duration {
