@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'client_closed'
   | 'internal'
   | 'oauth_denied'
+  | 'webhook_signature'
 
 /** Settings of a {@link Client}. Missing ones fall back to the environment. */
 export interface ClientOptions {
@@ -612,6 +613,16 @@ export declare class OAuthDeniedError extends OpenConnectorsError {
   readonly errorDescription: string | null
 }
 
+/**
+ * A webhook whose `Elements-Webhook-Signature` is missing, malformed or does not match its raw
+ * body and your signature key: do not trust it.
+ */
+export declare class WebhookSignatureError extends OpenConnectorsError {
+  readonly code: 'webhook_signature'
+  /** What was wrong: the header missing, not `sha256=<base64>`, or not matching. */
+  readonly reason: string
+}
+
 /** One page of a listing. */
 export declare class Page<T> {
   /** The items of this page. */
@@ -644,6 +655,26 @@ export declare class Pager<T> implements AsyncIterable<T> {
  * checked. The provider's `error=...` throws an `OAuthDeniedError`.
  */
 export declare function parseOAuthCallback(url: string, options?: { expectedState?: string }): OAuthCallback
+
+/**
+ * Checks a platform webhook in constant time over the raw body (a Buffer, Uint8Array or string, exactly
+ * as received), with the `Elements-Webhook-Signature` header and the instance's
+ * `event.notification.signature.key`, and returns the notification, parsed. A missing, malformed or
+ * wrong signature throws a `WebhookSignatureError` (code `webhook_signature`).
+ */
+export declare function verifyWebhook(body: Buffer | Uint8Array | string, signature: string | null | undefined, key: Buffer | Uint8Array | string): any
+
+/** A value OCNQL takes as a literal: text, numbers, booleans, Dates, or an array of them for IN. */
+export type OcnqlValue = string | number | boolean | Date | Array<string | number | boolean | Date>
+
+/**
+ * An OCNQL `where`: `ocnql('lastName = {} and score > {}', name, 50)`, or the tagged template
+ * ocnql`lastName = ${name}`. Text is single-quoted and refused when it holds a quote, a backslash or a
+ * control character (the platform documents no escape); Dates become ISO 8601 text; arrays `(a, b)`.
+ */
+export declare function ocnql(template: string | TemplateStringsArray, ...values: OcnqlValue[]): string
+/** A field name for an OCNQL query, in backticks when it is not a plain identifier (`address.city`). */
+export declare function ocnqlField(name: string): string
 
 /** Every operation of the core's table: method, positional arguments, options, result model. */
 export declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null; kind: 'model' | 'models' | 'text' | 'pager' | 'nothing' }>

@@ -177,6 +177,18 @@ class OAuthDeniedError extends OpenConnectorsError {
   }
 }
 
+/**
+ * A webhook whose `Elements-Webhook-Signature` is missing, malformed or does not match its raw
+ * body and your signature key: do not trust it.
+ */
+class WebhookSignatureError extends OpenConnectorsError {
+  constructor(message, payload = {}) {
+    super(message, { ...payload, code: payload.code ?? 'webhook_signature' })
+    /** What was wrong: the header missing, not `sha256=<base64>`, or not matching. */
+    this.reason = payload.reason ?? ''
+  }
+}
+
 const ERRORS = {
   OpenConnectorsError,
   InvalidInputError,
@@ -194,6 +206,7 @@ const ERRORS = {
   ClientClosedError,
   InternalError,
   OAuthDeniedError,
+  WebhookSignatureError,
 }
 rt.nameClasses(ERRORS)
 
@@ -428,11 +441,40 @@ function parseOAuthCallback(url, options) {
   return rt.parseOAuthCallback(url, options, ERRORS, MODELS)
 }
 
+/**
+ * Checks a platform webhook (the raw body as received, the `Elements-Webhook-Signature`
+ * header, the instance's `event.notification.signature.key`) in constant time and returns the
+ * notification, parsed. A missing, malformed or wrong signature throws a
+ * `WebhookSignatureError`.
+ */
+function verifyWebhook(body, signature, key) {
+  return rt.verifyWebhook(body, signature, key, ERRORS)
+}
+
+/**
+ * An OCNQL `where`: `ocnql('a = {} and b > {}', x, 5)` or the tagged template ocnql`a = ${x}`;
+ * each value becomes a literal that cannot change the query's structure.
+ */
+function ocnql(template, ...values) {
+  return rt.ocnql(template, values, ERRORS)
+}
+
+/**
+ * A field name for an OCNQL query, in backticks when it is not a plain identifier
+ * (`address.city`).
+ */
+function ocnqlField(name) {
+  return rt.ocnqlField(name, ERRORS)
+}
+
 module.exports = {
   Client,
   Pager: rt.Pager,
   Page: rt.Page,
   parseOAuthCallback,
+  verifyWebhook,
+  ocnql,
+  ocnqlField,
   Instance,
   Element,
   ConfigField,
@@ -454,6 +496,7 @@ module.exports = {
   ClientClosedError,
   InternalError,
   OAuthDeniedError,
+  WebhookSignatureError,
   OPERATIONS,
   VERSION,
   CORE_VERSION: rt.native.coreVersion(),

@@ -270,6 +270,80 @@ function parseOAuthCallback(url, options, classes, models) {
   return fromAnswer(texts, models)
 }
 
+/** `verifyWebhook(body, signature, key)`: the core checks the signature over the raw bytes. */
+function verifyWebhook(body, signature, key, classes) {
+  const invalid = (field, reason) =>
+    new classes.InvalidInputError(`invalid input: ${field}: ${reason}`, { code: 'invalid_input', field, reason })
+  const bytes = (field, v) => {
+    if (typeof v === 'string') return Buffer.from(v, 'utf8')
+    if (Buffer.isBuffer(v)) return v
+    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength)
+    throw invalid(field, `must be a Buffer, Uint8Array or string, got ${v === null ? 'null' : typeof v}`)
+  }
+  const raw = bytes('body', body)
+  if (signature !== undefined && signature !== null && typeof signature !== 'string') {
+    throw invalid('signature', `must be a string, got ${typeof signature}`)
+  }
+  const secret = bytes('key', key)
+  try {
+    native.verifyWebhook(raw, signature ?? null, secret)
+  } catch (e) {
+    throw mapError(e, classes)
+  }
+  return JSON.parse(raw.toString('utf8'))
+}
+
+/** A value for the core's OCNQL literals: Dates as ISO 8601 text; what JSON cannot hold refused. */
+function ocnqlValue(v, field, invalid) {
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw invalid(field, 'is an invalid Date')
+    return v.toISOString()
+  }
+  if (Array.isArray(v)) return v.map((x, i) => ocnqlValue(x, `${field}[${i}]`, invalid))
+  if (typeof v === 'number' && !Number.isFinite(v)) throw invalid(field, `must be a finite number, got ${v}`)
+  if (v === undefined) throw invalid(field, 'is undefined: write IS NULL in the query instead')
+  if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+    throw invalid(field, `cannot be a ${typeof v}: pass a number, string, boolean, Date or array`)
+  }
+  return v
+}
+
+/**
+ * `ocnql('lastName = {} and score > {}', name, 50)` or the tagged template
+ * ocnql`lastName = ${name} and score > ${50}`: the core writes each value as a literal
+ * that cannot change the query's structure.
+ */
+function ocnql(template, values, classes) {
+  const invalid = (field, reason) =>
+    new classes.InvalidInputError(`invalid input: ${field}: ${reason}`, { code: 'invalid_input', field, reason })
+  let text = template
+  if (Array.isArray(template) && Array.isArray(template.raw)) {
+    // A tagged template: its literal parts are code, so their braces are literal braces.
+    text = template.map((part) => part.replaceAll('{', '{{').replaceAll('}', '}}')).join('{}')
+  } else if (typeof template !== 'string') {
+    throw invalid('template', `must be a string (or a tagged template), got ${typeof template}`)
+  }
+  const json = JSON.stringify(values.map((v, i) => ocnqlValue(v, `values[${i}]`, invalid)))
+  try {
+    return native.ocnqlQuery(text, json)
+  } catch (e) {
+    throw mapError(e, classes)
+  }
+}
+
+/** `ocnqlField('address.city')`: a field name, in backticks when not a plain identifier. */
+function ocnqlField(name, classes) {
+  if (typeof name !== 'string') {
+    const reason = `must be a string, got ${typeof name}`
+    throw new classes.InvalidInputError(`invalid input: name: ${reason}`, { code: 'invalid_input', field: 'name', reason })
+  }
+  try {
+    return native.ocnqlField(name)
+  } catch (e) {
+    throw mapError(e, classes)
+  }
+}
+
 /** The function the native layer calls with each log event (JSON text). */
 function logSink(logger) {
   return (text) => {
@@ -396,4 +470,17 @@ function nameClasses(classes) {
   }
 }
 
-module.exports = { native, Model, ClientBase, Page, Pager, mapError, nameClasses, parseOAuthCallback, toJsonText }
+module.exports = {
+  native,
+  Model,
+  ClientBase,
+  Page,
+  Pager,
+  mapError,
+  nameClasses,
+  parseOAuthCallback,
+  verifyWebhook,
+  ocnql,
+  ocnqlField,
+  toJsonText,
+}

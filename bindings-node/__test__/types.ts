@@ -77,4 +77,10 @@ const badTimeout: ClientOptions = { timeout: '30s' }
 // @ts-expect-error an instance id is a number
 const badId = () => client.getInstance('12')
 
-void [check, missing, badEndpoint, badTimeout, badId, Instance]
+const where: string = oc.ocnql`lastName = ${'Smith'} and created > ${new Date(0)} and n in ${[1, 2]}`
+const where2: string = oc.ocnql('x = {}', true) + oc.ocnqlField('address.city')
+const note: unknown = oc.verifyWebhook(Buffer.from('{}'), 'sha256=...', 'key')
+// @ts-expect-error an object is no OCNQL literal
+const badWhere = () => oc.ocnql('x = {}', { a: 1 })
+
+void [check, missing, badEndpoint, badTimeout, badId, Instance, where, where2, note, badWhere]

@@ -200,6 +200,36 @@ pub fn parse_oauth_callback(
         .map_err(to_napi)
 }
 
+/// Checks a webhook's `Elements-Webhook-Signature` over the raw body (the core's
+/// `webhook::verify`, constant time): nothing when it holds (the runtime then parses
+/// the body), an error with code `webhook_signature` or `invalid_input` when not.
+#[napi(js_name = "verifyWebhook", catch_unwind)]
+pub fn verify_webhook(
+    body: napi::bindgen_prelude::Buffer,
+    signature: Option<String>,
+    key: napi::bindgen_prelude::Buffer,
+) -> napi::Result<()> {
+    open_connectors::webhook::verify(&body, signature.as_deref(), &key)
+        .map(drop)
+        .map_err(to_napi)
+}
+
+/// An OCNQL `where` from a template and the JSON text of its values (the core's
+/// `ocnql::query`).
+#[napi(js_name = "ocnqlQuery", catch_unwind)]
+pub fn ocnql_query(template: String, values: String) -> napi::Result<String> {
+    let Value::Array(values) = parse(&values, "values")? else {
+        return Err(to_napi(Error::invalid("values", "must be a list")));
+    };
+    open_connectors::ocnql::query(&template, &values).map_err(to_napi)
+}
+
+/// A field name for an OCNQL template (the core's `ocnql::field`).
+#[napi(js_name = "ocnqlField", catch_unwind)]
+pub fn ocnql_field(name: String) -> napi::Result<String> {
+    open_connectors::ocnql::field(&name).map_err(to_napi)
+}
+
 /// Decodes and checks JSON text as model `name` (the core's decoder, for
 /// `Instance.fromJSON`): the same texts as a call's answer.
 #[napi(js_name = "decodeModel", catch_unwind)]

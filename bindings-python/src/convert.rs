@@ -164,7 +164,15 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
             } else if let Some(u) = n.as_u64() {
                 u.into_pyobject(py)?.into_any()
             } else {
-                PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+                // Beyond 64 bits: an integer stays exact (as Python's json reads it),
+                // anything else is a float.
+                let text = n.to_string();
+                let digits = text.strip_prefix('-').unwrap_or(&text);
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    py.get_type::<pyo3::types::PyInt>().call1((text,))?
+                } else {
+                    PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN)).into_any()
+                }
             }
         }
         Value::String(s) => PyString::new(py, s).into_any(),

@@ -66,6 +66,41 @@ fn read_oauth_callback<'py>(
     convert::output_to_py(py, out)
 }
 
+/// Checks a webhook's `Elements-Webhook-Signature` over the raw body (the core's
+/// `webhook::verify`, constant time) and returns the decoded notification.
+#[pyfunction]
+#[pyo3(signature = (body, signature, key))]
+fn webhook_verify<'py>(
+    py: Python<'py>,
+    body: &[u8],
+    signature: Option<&str>,
+    key: &[u8],
+) -> PyResult<Bound<'py, PyAny>> {
+    let v = open_connectors::webhook::verify(body, signature, key).map_err(|e| to_pyerr(py, &e))?;
+    to_py(py, &v)
+}
+
+/// An OCNQL `where` from a template and values (the core's `ocnql::query`).
+#[pyfunction]
+fn ocnql_query(py: Python<'_>, template: &str, values: &Bound<'_, PyAny>) -> PyResult<String> {
+    let values = match to_json(values, "values").map_err(|e| to_pyerr(py, &e))? {
+        serde_json::Value::Array(v) => v,
+        _ => {
+            return Err(to_pyerr(
+                py,
+                &open_connectors::Error::invalid("values", "must be a list"),
+            ));
+        }
+    };
+    open_connectors::ocnql::query(template, &values).map_err(|e| to_pyerr(py, &e))
+}
+
+/// A field name for an OCNQL template, in backticks when it is not a plain identifier.
+#[pyfunction]
+fn ocnql_quote_field(py: Python<'_>, name: &str) -> PyResult<String> {
+    open_connectors::ocnql::field(name).map_err(|e| to_pyerr(py, &e))
+}
+
 /// Test hook: panics inside a guarded call, to prove a panic is an `InternalError`.
 /// The panic is the point (the tests call it on purpose); `guard` turns it into an error.
 #[pyfunction]
@@ -96,6 +131,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::NativeModel>()?;
     m.add_class::<client::NativePager>()?;
     m.add_function(wrap_pyfunction!(read_oauth_callback, m)?)?;
+    m.add_function(wrap_pyfunction!(webhook_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(ocnql_query, m)?)?;
+    m.add_function(wrap_pyfunction!(ocnql_quote_field, m)?)?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_model, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;

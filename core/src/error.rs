@@ -44,11 +44,13 @@ pub enum ErrorCode {
     Internal,
     /// The provider's OAuth redirect carried `error=...` (the user denied access).
     OAuthDenied,
+    /// A webhook's `Elements-Webhook-Signature` is missing, malformed or wrong.
+    WebhookSignature,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
         ErrorCode::Connection,
         ErrorCode::Timeout,
@@ -63,6 +65,7 @@ impl ErrorCode {
         ErrorCode::ClientClosed,
         ErrorCode::Internal,
         ErrorCode::OAuthDenied,
+        ErrorCode::WebhookSignature,
     ];
 
     /// The code as a `snake_case` string, e.g. `"not_found"`.
@@ -82,6 +85,7 @@ impl ErrorCode {
             ErrorCode::ClientClosed => "client_closed",
             ErrorCode::Internal => "internal",
             ErrorCode::OAuthDenied => "oauth_denied",
+            ErrorCode::WebhookSignature => "webhook_signature",
         }
     }
 
@@ -270,6 +274,13 @@ pub enum Error {
         /// The provider's `error_description`, when given.
         description: Option<String>,
     },
+    /// A webhook failed verification: its signature header is missing or malformed,
+    /// or does not match the body and key.
+    #[error("webhook signature: {reason}")]
+    WebhookSignature {
+        /// What was wrong (never the signature or the key).
+        reason: String,
+    },
 }
 
 impl Error {
@@ -292,6 +303,7 @@ impl Error {
             Error::ClientClosed => ErrorCode::ClientClosed,
             Error::Internal { .. } => ErrorCode::Internal,
             Error::OAuthDenied { .. } => ErrorCode::OAuthDenied,
+            Error::WebhookSignature { .. } => ErrorCode::WebhookSignature,
         }
     }
 
@@ -663,6 +675,20 @@ pub const ERROR_CLASSES: &[ErrorClass] = &[
             "The OAuth callback carried an error instead of a code (the user denied access, or the provider refused).",
         )
     },
+    ErrorClass {
+        attrs: &[attr(
+            "reason",
+            AttrType::Text,
+            "What was wrong: the header missing, not `sha256=<base64>`, or not matching.",
+        )],
+        ..class(
+            "WebhookSignatureError",
+            Some("OpenConnectorsError"),
+            "webhook_signature",
+            &[ErrorCode::WebhookSignature],
+            "A webhook whose `Elements-Webhook-Signature` is missing, malformed or does not match its raw body and your signature key: do not trust it.",
+        )
+    },
 ];
 
 impl ErrorClass {
@@ -719,7 +745,8 @@ impl Error {
             ("field", Error::InvalidInput { field, .. }) => text(Some(field)),
             ("reason", Error::InvalidInput { reason, .. })
             | ("reason", Error::Connection { reason, .. })
-            | ("reason", Error::Internal { reason }) => text(Some(reason)),
+            | ("reason", Error::Internal { reason })
+            | ("reason", Error::WebhookSignature { reason }) => text(Some(reason)),
             ("reason", Error::Decode(d)) => text(Some(&d.reason)),
             ("request_sent", _) => text(self.request_sent().map(sent_text)),
             ("attempts", Error::Connection { attempts, .. })

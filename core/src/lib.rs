@@ -85,11 +85,13 @@ pub mod fuzzing;
 pub mod lang;
 pub mod model;
 pub mod oauth;
+pub mod ocnql;
 pub mod ops;
 pub mod pager;
 pub mod redact;
 mod secret;
 pub mod transport;
+pub mod webhook;
 
 pub use client::typed::{ListInstances, OAuthUrl, UpdateInstance};
 pub use client::{

@@ -233,7 +233,27 @@ fn index_js() -> String {
         "",
         "Reads the provider's OAuth redirect to your callback URL (the whole URL, a request target such as `req.url` (`/callback?code=...`), or the query string): its `code` and `state`. `options.expectedState` is the state you sent: a different or missing one is refused (CSRF), error redirects included; pass it always, without it no state is checked. The provider's `error=...` throws an `OAuthDeniedError`.",
     );
-    o.push_str("function parseOAuthCallback(url, options) {\n  return rt.parseOAuthCallback(url, options, ERRORS, MODELS)\n}\n\nmodule.exports = {\n  Client,\n  Pager: rt.Pager,\n  Page: rt.Page,\n  parseOAuthCallback,\n");
+    o.push_str("function parseOAuthCallback(url, options) {\n  return rt.parseOAuthCallback(url, options, ERRORS, MODELS)\n}\n\n");
+    jsdoc(
+        &mut o,
+        "",
+        "Checks a platform webhook (the raw body as received, the `Elements-Webhook-Signature` header, the instance's `event.notification.signature.key`) in constant time and returns the notification, parsed. A missing, malformed or wrong signature throws a `WebhookSignatureError`.",
+    );
+    o.push_str("function verifyWebhook(body, signature, key) {\n  return rt.verifyWebhook(body, signature, key, ERRORS)\n}\n\n");
+    jsdoc(
+        &mut o,
+        "",
+        "An OCNQL `where`: `ocnql('a = {} and b > {}', x, 5)` or the tagged template ocnql`a = ${x}`; each value becomes a literal that cannot change the query's structure.",
+    );
+    o.push_str(
+        "function ocnql(template, ...values) {\n  return rt.ocnql(template, values, ERRORS)\n}\n\n",
+    );
+    jsdoc(
+        &mut o,
+        "",
+        "A field name for an OCNQL query, in backticks when it is not a plain identifier (`address.city`).",
+    );
+    o.push_str("function ocnqlField(name) {\n  return rt.ocnqlField(name, ERRORS)\n}\n\nmodule.exports = {\n  Client,\n  Pager: rt.Pager,\n  Page: rt.Page,\n  parseOAuthCallback,\n  verifyWebhook,\n  ocnql,\n  ocnqlField,\n");
     for m in MODELS {
         let _ = writeln!(o, "  {},", m.name);
     }
@@ -441,7 +461,7 @@ fn index_dts() -> String {
         }
         o.push_str("}\n");
     }
-    o.push_str("\n/** One page of a listing. */\nexport declare class Page<T> {\n  /** The items of this page. */\n  readonly items: T[]\n  /** Where the next page starts (pass it as `cursor` to resume later); null on the last page. */\n  readonly nextCursor: string | null\n  /** How many items the whole listing has, when the platform says. */\n  readonly totalCount: number | null\n}\n\n/**\n * A listing, fetched page by page as it is iterated (`for await (const item of pager)`). It stops on\n * an empty page or a page without a next-page token, and throws on a token that repeats. Each page\n * is a GET, retried as any safe call; a page that still fails throws, and the items already yielded\n * stay yielded. Iterating again starts the listing over.\n */\nexport declare class Pager<T> implements AsyncIterable<T> {\n  [Symbol.asyncIterator](): AsyncIterator<T>\n  /** The pages, one at a time. */\n  pages(): AsyncIterable<Page<T>>\n  /** Every item (at most `limit`), in one array. */\n  toArray(options?: { limit?: number }): Promise<T[]>\n}\n\n/**\n * Reads the provider's OAuth redirect to your callback URL (the whole URL, a request target such\n * as `req.url` (`/callback?code=...`), or the query string): its `code` and `state`.\n * `options.expectedState` is the state you sent: a different or missing one throws an\n * `InvalidInputError` (CSRF), error redirects included; pass it always, without it no state is\n * checked. The provider's `error=...` throws an `OAuthDeniedError`.\n */\nexport declare function parseOAuthCallback(url: string, options?: { expectedState?: string }): OAuthCallback\n\n/** Every operation of the core's table: method, positional arguments, options, result model. */\nexport declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null; kind: 'model' | 'models' | 'text' | 'pager' | 'nothing' }>\n/** The version of this package. */\nexport declare const VERSION: string\n/** The version of the Rust core inside. */\nexport declare const CORE_VERSION: string\n");
+    o.push_str("\n/** One page of a listing. */\nexport declare class Page<T> {\n  /** The items of this page. */\n  readonly items: T[]\n  /** Where the next page starts (pass it as `cursor` to resume later); null on the last page. */\n  readonly nextCursor: string | null\n  /** How many items the whole listing has, when the platform says. */\n  readonly totalCount: number | null\n}\n\n/**\n * A listing, fetched page by page as it is iterated (`for await (const item of pager)`). It stops on\n * an empty page or a page without a next-page token, and throws on a token that repeats. Each page\n * is a GET, retried as any safe call; a page that still fails throws, and the items already yielded\n * stay yielded. Iterating again starts the listing over.\n */\nexport declare class Pager<T> implements AsyncIterable<T> {\n  [Symbol.asyncIterator](): AsyncIterator<T>\n  /** The pages, one at a time. */\n  pages(): AsyncIterable<Page<T>>\n  /** Every item (at most `limit`), in one array. */\n  toArray(options?: { limit?: number }): Promise<T[]>\n}\n\n/**\n * Reads the provider's OAuth redirect to your callback URL (the whole URL, a request target such\n * as `req.url` (`/callback?code=...`), or the query string): its `code` and `state`.\n * `options.expectedState` is the state you sent: a different or missing one throws an\n * `InvalidInputError` (CSRF), error redirects included; pass it always, without it no state is\n * checked. The provider's `error=...` throws an `OAuthDeniedError`.\n */\nexport declare function parseOAuthCallback(url: string, options?: { expectedState?: string }): OAuthCallback\n\n/**\n * Checks a platform webhook in constant time over the raw body (a Buffer, Uint8Array or string, exactly\n * as received), with the `Elements-Webhook-Signature` header and the instance's\n * `event.notification.signature.key`, and returns the notification, parsed. A missing, malformed or\n * wrong signature throws a `WebhookSignatureError` (code `webhook_signature`).\n */\nexport declare function verifyWebhook(body: Buffer | Uint8Array | string, signature: string | null | undefined, key: Buffer | Uint8Array | string): any\n\n/** A value OCNQL takes as a literal: text, numbers, booleans, Dates, or an array of them for IN. */\nexport type OcnqlValue = string | number | boolean | Date | Array<string | number | boolean | Date>\n\n/**\n * An OCNQL `where`: `ocnql(\'lastName = {} and score > {}\', name, 50)`, or the tagged template\n * ocnql`lastName = ${name}`. Text is single-quoted and refused when it holds a quote, a backslash or a\n * control character (the platform documents no escape); Dates become ISO 8601 text; arrays `(a, b)`.\n */\nexport declare function ocnql(template: string | TemplateStringsArray, ...values: OcnqlValue[]): string\n/** A field name for an OCNQL query, in backticks when it is not a plain identifier (`address.city`). */\nexport declare function ocnqlField(name: string): string\n\n/** Every operation of the core's table: method, positional arguments, options, result model. */\nexport declare const OPERATIONS: Record<string, { method: string; positional: string[]; options: string[]; result: string | null; kind: 'model' | 'models' | 'text' | 'pager' | 'nothing' }>\n/** The version of this package. */\nexport declare const VERSION: string\n/** The version of the Rust core inside. */\nexport declare const CORE_VERSION: string\n");
     o
 }
 
@@ -458,7 +478,15 @@ fn is_within(c: &ErrorClass, ancestor: &str) -> bool {
 }
 
 fn exported() -> Vec<&'static str> {
-    let mut names = vec!["Client", "Pager", "Page", "parseOAuthCallback"];
+    let mut names = vec![
+        "Client",
+        "Pager",
+        "Page",
+        "parseOAuthCallback",
+        "verifyWebhook",
+        "ocnql",
+        "ocnqlField",
+    ];
     names.extend(MODELS.iter().map(|m| m.name));
     names.extend(ERROR_CLASSES.iter().map(|c| c.name));
     names.extend(["OPERATIONS", "VERSION", "CORE_VERSION"]);

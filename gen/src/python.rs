@@ -606,7 +606,7 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
 "#,
     );
     o.push_str(
-        "from ._base import AsyncPager, Page, SyncPager, parse_oauth_callback\nfrom ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n",
+        "from ._base import AsyncPager, Page, SyncPager, ocnql, ocnql_field, parse_oauth_callback, verify_webhook\nfrom ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n",
     );
     let mut classes: Vec<&str> = ERROR_CLASSES.iter().map(|c| c.name).collect();
     classes.sort_unstable();
@@ -616,7 +616,7 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
     o.push_str(")\n");
     let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
     let _ = writeln!(o, "from ._models import {}", models.join(", "));
-    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"OPERATIONS\",\n    \"Page\",\n    \"SyncPager\",\n    \"AsyncPager\",\n    \"parse_oauth_callback\",\n");
+    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"OPERATIONS\",\n    \"Page\",\n    \"SyncPager\",\n    \"AsyncPager\",\n    \"parse_oauth_callback\",\n    \"verify_webhook\",\n    \"ocnql\",\n    \"ocnql_field\",\n");
     for m in &models {
         let _ = writeln!(o, "    \"{m}\",");
     }

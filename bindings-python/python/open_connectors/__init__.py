@@ -22,7 +22,7 @@ Settings not given fall back to the environment: ``OPEN_CONNECTORS_BASE_URL`` (o
 Logs go to the standard ``logging`` logger ``"open_connectors"``.
 """
 
-from ._base import AsyncPager, Page, SyncPager, parse_oauth_callback
+from ._base import AsyncPager, Page, SyncPager, ocnql, ocnql_field, parse_oauth_callback, verify_webhook
 from ._client import OPERATIONS, AsyncClient, Client
 from ._exceptions import (
     ApiConnectionError,
@@ -41,6 +41,7 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     ResponseDecodeError,
+    WebhookSignatureError,
 )
 from ._models import Instance, Element, ConfigField, OAuth1Token, OAuthCallback
 from ._native import __version__
@@ -54,6 +55,9 @@ __all__ = [
     "SyncPager",
     "AsyncPager",
     "parse_oauth_callback",
+    "verify_webhook",
+    "ocnql",
+    "ocnql_field",
     "Instance",
     "Element",
     "ConfigField",
@@ -75,4 +79,5 @@ __all__ = [
     "ClientClosedError",
     "InternalError",
     "OAuthDeniedError",
+    "WebhookSignatureError",
 ]

@@ -27,6 +27,7 @@ from typing import (
     Tuple,
     Type,
     TypeVar,
+    Union,
 )
 
 from . import _native
@@ -44,6 +45,9 @@ __all__ = [
     "call_options",
     "emit_logs",
     "parse_oauth_callback",
+    "verify_webhook",
+    "ocnql",
+    "ocnql_field",
     "to_datetime",
 ]
 
@@ -422,3 +426,82 @@ class AsyncClient(_ClientBase):
         tb: Optional[TracebackType],
     ) -> None:
         self.close()
+
+
+def _bytes_arg(name: str, value: object) -> bytes:
+    """`value` as bytes: bytes-like as it is, str as UTF-8; anything else is refused."""
+    from ._exceptions import InvalidInputError
+
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    reason = f"must be bytes or str, got {type(value).__name__}"
+    raise InvalidInputError(f"invalid input: {name}: {reason}", field=name, reason=reason)
+
+
+def verify_webhook(body: Union[bytes, bytearray, memoryview, str], signature: Optional[str], key: Union[str, bytes]) -> Any:
+    """Checks a platform webhook and returns its notification, decoded.
+
+    ``body`` is the raw request body exactly as received (bytes; a str is read as
+    UTF-8), ``signature`` the ``Elements-Webhook-Signature`` header (``None`` when
+    absent) and ``key`` the instance's ``event.notification.signature.key``. The
+    HMAC-SHA256 is compared in constant time over the raw bytes. A missing, malformed
+    or wrong signature raises WebhookSignatureError (code ``webhook_signature``): do not
+    trust the notification. A correctly signed body that is not JSON raises
+    InvalidInputError on ``body``.
+    """
+    from ._exceptions import InvalidInputError
+
+    if signature is not None and not isinstance(signature, str):
+        reason = f"must be a str or None, got {type(signature).__name__}"
+        raise InvalidInputError(f"invalid input: signature: {reason}", field="signature", reason=reason)
+    return _native.webhook_verify(_bytes_arg("body", body), signature, _bytes_arg("key", key))
+
+
+def _ocnql_value(value: Any) -> Any:
+    """Dates as ISO 8601 text (timezone-aware ones in UTC); lists and tuples item by item."""
+    _dt = datetime
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc)
+            return value.replace(tzinfo=None).isoformat() + "Z"
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [_ocnql_value(v) for v in items]
+    return value
+
+
+def ocnql(template: str, *values: Any) -> str:
+    """An OCNQL ``where`` clause: each ``{}`` of ``template`` is filled with a literal
+    that cannot end early, so no value can change the query's structure.
+
+    Text becomes ``'...'`` (text holding a single quote, a backslash or a control
+    character is refused: the platform documents no escape inside quotes); numbers and
+    booleans are literals; ``datetime``/``date`` become ISO 8601 text; a list or tuple
+    becomes ``(a, b)`` for ``IN``. ``None`` is refused (write ``IS NULL``). ``{{`` and
+    ``}}`` are literal braces. Bad input raises InvalidInputError naming ``values[i]``.
+
+    >>> ocnql("lastName = {} and score > {}", "Smith", 50)
+    "lastName = 'Smith' and score > 50"
+    """
+    from ._exceptions import InvalidInputError
+
+    if not isinstance(template, str):
+        reason = f"must be a str, got {type(template).__name__}"
+        raise InvalidInputError(f"invalid input: template: {reason}", field="template", reason=reason)
+    return _native.ocnql_query(template, [_ocnql_value(v) for v in values])
+
+
+def ocnql_field(name: str) -> str:
+    """A field name for an OCNQL template: in backticks when it is not a plain
+    identifier (``ocnql_field("address.city")`` is ``"`address.city`"``)."""
+    from ._exceptions import InvalidInputError
+
+    if not isinstance(name, str):
+        reason = f"must be a str, got {type(name).__name__}"
+        raise InvalidInputError(f"invalid input: name: {reason}", field="name", reason=reason)
+    return _native.ocnql_quote_field(name)

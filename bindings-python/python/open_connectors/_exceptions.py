@@ -22,6 +22,7 @@ message or attribute holds a secret. The tree, with each class's code::
         ClientClosedError (also a RuntimeError): ``client_closed``
         InternalError: ``internal``
         OAuthDeniedError: ``oauth_denied``
+        WebhookSignatureError: ``webhook_signature``
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "ClientClosedError",
     "InternalError",
     "OAuthDeniedError",
+    "WebhookSignatureError",
 ]
 
 
@@ -324,6 +326,29 @@ class OAuthDeniedError(OpenConnectorsError):
         super().__init__(text, code=code)
         self.error = error
         self.error_description = error_description
+
+
+class WebhookSignatureError(OpenConnectorsError):
+    """
+    A webhook whose ``Elements-Webhook-Signature`` is missing, malformed or does not
+    match its raw body and your signature key: do not trust it.
+    """
+
+    default_code = "webhook_signature"
+
+    #: What was wrong: the header missing, not ``sha256=<base64>``, or not matching.
+    reason: str
+
+    def __init__(
+        self,
+        text: str = "",
+        /,
+        *,
+        code: Optional[str] = None,
+        reason: str = "",
+    ) -> None:
+        super().__init__(text, code=code)
+        self.reason = reason
 
 
 # Shown (and pickled) as open_connectors.<Name>, where users import them from.
