@@ -37,7 +37,7 @@ pub const MAX_RETRIES_LIMIT: u32 = 10;
 /// The shortest timeout accepted (a smaller one is almost surely a unit mistake).
 pub const MIN_TIMEOUT: Duration = Duration::from_millis(10);
 /// The longest timeout accepted.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400); // 24 hours
 /// The smallest `max_response_size` accepted.
 pub const MIN_RESPONSE_SIZE: usize = 1024;
 /// The largest `max_response_size` accepted (1 GiB).
@@ -749,6 +749,84 @@ mod tests {
 
     fn py(v: Value) -> Result<ClientBuilder> {
         ClientBuilder::from_json(Lang::Python, &v)
+    }
+
+    fn local() -> ClientBuilder {
+        Client::builder()
+            .use_env(false)
+            .base_url("http://127.0.0.1:9")
+            .user_secret("user-s3cr3t")
+            .organization_secret("org-s3cr3t")
+    }
+
+    #[test]
+    fn debug_output_names_settings_and_hides_secrets() {
+        let dbg = format!("{:?}", local().timeout(Duration::from_secs(7)));
+        assert!(dbg.starts_with("ClientBuilder {"), "{dbg}");
+        assert!(dbg.contains("127.0.0.1:9") && dbg.contains("7s"), "{dbg}");
+        assert!(
+            !dbg.contains("user-s3cr3t") && !dbg.contains("org-s3cr3t"),
+            "{dbg}"
+        );
+        let o = CallOptions::new()
+            .header("X-Trace", "trace-value-123")
+            .max_retries(3);
+        let o = CallOptions {
+            instance_token: Some(Secret::from("instance-t0ken".to_owned())),
+            ..o
+        };
+        let dbg = format!("{o:?}");
+        assert!(
+            dbg.contains("X-Trace") && dbg.contains("max_retries: Some(3)"),
+            "{dbg}"
+        );
+        assert!(
+            !dbg.contains("trace-value-123") && !dbg.contains("instance-t0ken"),
+            "{dbg}"
+        );
+    }
+
+    #[test]
+    fn use_env_keeps_the_settings_given_before_it() {
+        let c = Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .user_secret("u")
+            .organization_secret("o")
+            .timeout(Duration::from_secs(3))
+            .use_env(false)
+            .build()
+            .unwrap();
+        assert_eq!(
+            (c.base_url(), c.timeout()),
+            ("http://127.0.0.1:9/elements/api-v2", Duration::from_secs(3))
+        );
+    }
+
+    #[test]
+    fn timeouts_at_their_bounds() {
+        let one_ns = Duration::from_nanos(1);
+        for (d, ok) in [
+            (MIN_TIMEOUT, true),
+            (MIN_TIMEOUT - one_ns, false),
+            (MAX_TIMEOUT, true),
+            (MAX_TIMEOUT + one_ns, false),
+        ] {
+            assert_eq!(local().timeout(d).build().is_ok(), ok, "timeout {d:?}");
+            assert_eq!(
+                local().connect_timeout(d).build().is_ok(),
+                ok,
+                "connect_timeout {d:?}"
+            );
+            assert_eq!(
+                CallOptions::new().timeout(d).check().is_ok(),
+                ok,
+                "call timeout {d:?}"
+            );
+        }
+        assert_eq!(MAX_TIMEOUT, Duration::from_secs(24 * 3600));
+        for (n, ok) in [(MAX_RETRIES_LIMIT, true), (MAX_RETRIES_LIMIT + 1, false)] {
+            assert_eq!(CallOptions::new().max_retries(n).check().is_ok(), ok, "{n}");
+        }
     }
 
     #[test]
