@@ -1,5 +1,6 @@
 //! The control API under `/__sandbox`: reset, scripted faults, the journal, the
-//! staging of pagination quirks and OAuth denials, and the OAuth authorize page.
+//! staging of pagination quirks and OAuth denials, the OAuth authorize page, the
+//! seeding and reset of hub records, and the webhook delivery journal and policy.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +11,12 @@ use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
+use crate::hub::{self, MAX_SEED, Object};
+use crate::instances::Instance;
 use crate::oauth;
 use crate::pagination::Quirks;
 use crate::server::{Reply, Shared};
+use crate::webhooks::Settings;
 
 pub(crate) const CONTROL_PREFIX: &str = "/__sandbox";
 
@@ -132,15 +136,18 @@ fn control_error(status: StatusCode, message: &str) -> Reply {
     Reply::json(status, out)
 }
 
-const ROUTES: &str = "POST /__sandbox/reset, POST /__sandbox/faults, GET /__sandbox/journal, GET /__sandbox/health, POST /__sandbox/pagination, POST /__sandbox/oauth, GET /__sandbox/oauth/authorize";
+const ROUTES: &str = "POST /__sandbox/reset, POST /__sandbox/faults, GET /__sandbox/journal, GET /__sandbox/health, POST /__sandbox/pagination, POST /__sandbox/oauth, GET /__sandbox/oauth/authorize, POST /__sandbox/hub/seed, POST /__sandbox/hub/reset, GET and POST /__sandbox/webhooks";
 
 /// Answers a request under `/__sandbox`.
 pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Reply {
     let path = parts.uri.path();
     let method = &parts.method;
     let allowed = match path.strip_prefix(CONTROL_PREFIX) {
-        Some("/reset" | "/faults" | "/pagination" | "/oauth") => Method::POST,
-        Some("/journal" | "/health" | "/oauth/authorize") => Method::GET,
+        Some("/reset" | "/faults" | "/pagination" | "/oauth" | "/hub/seed" | "/hub/reset") => {
+            "POST"
+        }
+        Some("/journal" | "/health" | "/oauth/authorize") => "GET",
+        Some("/webhooks") => "GET, POST",
         _ => {
             return control_error(
                 StatusCode::NOT_FOUND,
@@ -148,15 +155,45 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Reply {
             );
         }
     };
-    if *method != allowed {
+    if !allowed.split(", ").any(|m| m == method.as_str()) {
         let mut reply = control_error(
             StatusCode::METHOD_NOT_ALLOWED,
             &format!("{method} is not allowed on {path}; use {allowed}"),
         );
-        reply.header("allow", allowed.as_str());
+        reply.header("allow", allowed);
         return reply;
     }
     match &path[CONTROL_PREFIX.len()..] {
+        "/hub/seed" => match seed(shared, body) {
+            Ok(v) => Reply::json(StatusCode::OK, v.to_string().into_bytes()),
+            Err((status, message)) => control_error(status, &message),
+        },
+        "/hub/reset" => match hub_reset(shared, body) {
+            Ok(v) => Reply::json(StatusCode::OK, v.to_string().into_bytes()),
+            Err((status, message)) => control_error(status, &message),
+        },
+        "/webhooks" if *method == Method::GET => {
+            let (deliveries, settings) = {
+                let state = shared.state();
+                let d: Vec<_> = state.webhook_journal.iter().cloned().collect();
+                (d, state.webhook_settings)
+            };
+            let body = json!({
+                "deliveries": deliveries.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
+                "pending": shared.webhooks.pending(),
+                "settings": settings.json(),
+            });
+            Reply::json(StatusCode::OK, body.to_string().into_bytes())
+        }
+        "/webhooks" => match staging_object(body, &["retries", "backoff_ms"])
+            .and_then(|m| Settings::parse(&m))
+        {
+            Ok(settings) => {
+                shared.state().webhook_settings = settings;
+                Reply::json(StatusCode::OK, settings.json().to_string().into_bytes())
+            }
+            Err(message) => control_error(StatusCode::BAD_REQUEST, &message),
+        },
         "/reset" => {
             shared.state().reset();
             Reply::json(StatusCode::OK, b"{\"reset\":true}".to_vec())
@@ -210,6 +247,90 @@ pub(crate) fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Reply {
         "/oauth/authorize" => oauth::authorize(shared, parts),
         _ => unreachable!("routes are matched above"),
     }
+}
+
+type ControlError = (StatusCode, String);
+
+fn bad(message: impl Into<String>) -> ControlError {
+    (StatusCode::BAD_REQUEST, message.into())
+}
+
+/// The instance of a hub control call: `"token"` (its `Element` token) or
+/// `"instance_id"`, exactly one of them.
+fn hub_instance(shared: &Shared, m: &Map<String, Value>) -> Result<Arc<Instance>, ControlError> {
+    let found = match (m.get("token"), m.get("instance_id")) {
+        (Some(Value::String(token)), None) => {
+            let state = shared.state();
+            crate::instances::by_token(&state, token, |_| true)
+        }
+        (None, Some(v)) => {
+            let id = v
+                .as_u64()
+                .ok_or_else(|| bad(format!("instance_id must be an instance id, not {v}")))?;
+            shared.state().instances.get(&id).cloned()
+        }
+        (Some(_), Some(_)) => return Err(bad("give token or instance_id, not both")),
+        (Some(v), None) => return Err(bad(format!("token must be a string, not {v}"))),
+        (None, None) => {
+            return Err(bad(
+                "which instance? give \"token\" (its Element token) or \"instance_id\"",
+            ));
+        }
+    };
+    found.ok_or_else(|| {
+        (
+            StatusCode::NOT_FOUND,
+            "no instance has this token or id (created since the last reset?)".to_owned(),
+        )
+    })
+}
+
+fn hub_object(v: Option<&Value>) -> Result<Object, ControlError> {
+    match v {
+        Some(Value::String(s)) => Object::from_name(s).ok_or_else(|| {
+            bad(format!(
+                "object must be \"contacts\" or \"accounts\", not \"{s}\""
+            ))
+        }),
+        Some(v) => Err(bad(format!(
+            "object must be \"contacts\" or \"accounts\", not {v}"
+        ))),
+        None => Err(bad("object is required: \"contacts\" or \"accounts\"")),
+    }
+}
+
+/// `POST /__sandbox/hub/seed`: `{"token"|"instance_id", "object", "count"}`.
+fn seed(shared: &Shared, body: &[u8]) -> Result<Value, ControlError> {
+    let m = staging_object(body, &["token", "instance_id", "object", "count"]).map_err(bad)?;
+    let instance = hub_instance(shared, &m)?;
+    let object = hub_object(m.get("object"))?;
+    let count = match m.get("count") {
+        Some(v) => v.as_u64().filter(|n| *n <= MAX_SEED).ok_or_else(|| {
+            bad(format!(
+                "count must be an integer from 0 to {MAX_SEED}, not {v}"
+            ))
+        })?,
+        None => return Err(bad("count is required")),
+    };
+    let seeded = instance.hub.seed(object, count);
+    Ok(hub::seeded_json(instance.id, object, count, &seeded))
+}
+
+/// `POST /__sandbox/hub/reset`: `{"token"|"instance_id"[, "object"]}`.
+fn hub_reset(shared: &Shared, body: &[u8]) -> Result<Value, ControlError> {
+    let m = staging_object(body, &["token", "instance_id", "object"]).map_err(bad)?;
+    let instance = hub_instance(shared, &m)?;
+    let objects = match m.get("object") {
+        None | Some(Value::Null) => Object::ALL.to_vec(),
+        v => vec![hub_object(v)?],
+    };
+    for object in &objects {
+        instance.hub.reset(*object);
+    }
+    Ok(json!({
+        "instance_id": instance.id,
+        "reset": objects.iter().map(|o| o.name()).collect::<Vec<_>>(),
+    }))
 }
 
 /// A staging body: a JSON object (an empty body counts as `{}`), every field known.

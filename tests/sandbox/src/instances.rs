@@ -11,6 +11,7 @@ use hyper::http::request::Parts;
 use serde_json::{Map, Value};
 
 use crate::elements::{Auth, Element, element_by_id, element_by_key};
+use crate::hub::Hub;
 use crate::pagination::{self, List, Params, single};
 use crate::platform::{Caller, PlatformError, bad_request, err, type_name};
 use crate::server::{Reply, Shared, State};
@@ -60,7 +61,15 @@ pub(crate) struct Instance {
     disabled: bool,
     /// Other top-level fields set by an update, echoed after `user`.
     extra: Vec<(String, Value)>,
+    /// `event.notification.signature.key` as sent (the configuration holds it
+    /// masked): the key of the webhook signatures.
+    signature_key: Option<String>,
+    /// The CRM hub's records, shared by the copies an update makes.
+    pub hub: Arc<Hub>,
 }
+
+/// The configuration key of the webhook signature key.
+const SIGNATURE_KEY: &str = "event.notification.signature.key";
 
 /// Which fields an answer shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,6 +140,45 @@ impl Instance {
             );
         }
         out.push(b'}');
+    }
+
+    fn config(&self, key: &str) -> Option<&str> {
+        self.configuration
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn disabled(&self) -> bool {
+        self.disabled
+    }
+
+    pub(crate) fn element_key(&self) -> &'static str {
+        self.element.key
+    }
+
+    /// `event.notification.enabled` is true.
+    pub(crate) fn events_enabled(&self) -> bool {
+        self.events_enabled
+    }
+
+    /// `event.notification.callback.url`, when set and not blank.
+    pub(crate) fn callback_url(&self) -> Option<&str> {
+        self.config("event.notification.callback.url")
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+    }
+
+    /// `event.notification.signature.key` as it was sent, when set and not empty.
+    pub(crate) fn signature_key(&self) -> Option<&str> {
+        self.signature_key.as_deref()
+    }
+
+    /// `filter.response.nulls` (default true): hub answers leave out `null` members.
+    pub(crate) fn strips_nulls(&self) -> bool {
+        !self
+            .config("filter.response.nulls")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
     }
 
     /// `200` with this instance as the body.
@@ -219,6 +267,20 @@ fn find(
                 })
         }
     }
+}
+
+/// The instance whose token is `token`, when its organization is one `org_ok`
+/// accepts (for the hub routes' `Element <token>`).
+pub(crate) fn by_token(
+    state: &State,
+    token: &str,
+    org_ok: impl Fn(&str) -> bool,
+) -> Option<Arc<Instance>> {
+    state
+        .instances
+        .values()
+        .find(|i| i.token == token && org_ok(&i.organization))
+        .cloned()
 }
 
 // ---------------------------------------------------------------------------------
@@ -453,6 +515,14 @@ pub(crate) fn update(
         None
     };
     let mut updated = (*current).clone();
+    if let Some(patch) = &fields.configuration {
+        match patch.get(SIGNATURE_KEY) {
+            None => {}
+            // The masked value a GET answered: the key stays.
+            Some(Value::String(s)) if s == MASK => {}
+            Some(v) => updated.signature_key = config_text(v),
+        }
+    }
     if let Some(patch) = fields.configuration {
         let merged = merge_configuration(&current.configuration, patch);
         check_required_configuration(element, &merged)?;
@@ -897,6 +967,10 @@ fn new_instance(
     element: &'static Element,
     fields: CreateFields,
 ) -> Instance {
+    let signature_key = fields
+        .configuration
+        .get(SIGNATURE_KEY)
+        .and_then(config_text);
     let (configuration, events_enabled) = response_configuration(element, fields.configuration);
     Instance {
         id: 0,
@@ -911,7 +985,19 @@ fn new_instance(
         external_authentication: fields.external_authentication,
         disabled: false,
         extra: Vec::new(),
+        signature_key,
+        hub: Arc::new(Hub::default()),
     }
+}
+
+/// A configuration value as text (`null` and `""` are none).
+fn config_text(v: &Value) -> Option<String> {
+    let text = match v {
+        Value::Null => return None,
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 /// The configuration as answered: nulls dropped, every value a string, secrets

@@ -16,12 +16,16 @@ use tokio::sync::watch;
 
 mod control;
 mod elements;
+mod hub;
 mod instances;
 mod oauth;
+mod ocnql;
 mod pagination;
 mod platform;
+mod seed;
 mod server;
 mod util;
+mod webhooks;
 
 /// The user secret of the platform docs' Basic example (first default pair).
 pub const DEFAULT_USER_SECRET: &str = "sAfK7LJGNz5ZHcNrvdJvLI=f03WbTbH6aRKc0HJ3oOIi";

@@ -39,7 +39,8 @@ accepted:
 
 Control API: POST /__sandbox/reset, POST /__sandbox/faults, GET /__sandbox/journal,
 GET /__sandbox/health, POST /__sandbox/pagination, POST /__sandbox/oauth,
-GET /__sandbox/oauth/authorize (see tests/sandbox/README.md).
+GET /__sandbox/oauth/authorize, POST /__sandbox/hub/seed, POST /__sandbox/hub/reset,
+GET and POST /__sandbox/webhooks (see tests/sandbox/README.md).
 ";
 
 struct Options {

@@ -74,7 +74,7 @@ pub(crate) struct PageQuery {
 
 /// `pageSize` and `nextPage` of a list request.
 pub(crate) fn parse(list: List, params: &Params) -> Result<PageQuery, PlatformError> {
-    let size = page_size(single(params, "pageSize")?)?;
+    let size = page_size(single(params, "pageSize")?, MAX_PAGE_SIZE, MAX_PAGE_SIZE)?;
     let token = single(params, "nextPage")?.filter(|t| !t.is_empty());
     let after = match token {
         None => 0,
@@ -88,26 +88,29 @@ pub(crate) fn parse(list: List, params: &Params) -> Result<PageQuery, PlatformEr
     })
 }
 
-/// An integer from 1; above [`MAX_PAGE_SIZE`] is clamped to it; absent is the
-/// maximum.
-fn page_size(value: Option<&str>) -> Result<usize, PlatformError> {
+/// `pageSize`: decimal digits only, from 1 to `max`; absent is `default`.
+pub(crate) fn page_size(
+    value: Option<&str>,
+    default: usize,
+    max: usize,
+) -> Result<usize, PlatformError> {
     let Some(v) = value else {
-        return Ok(MAX_PAGE_SIZE);
+        return Ok(default);
     };
     let invalid = || {
         bad_request(format!(
-            "Invalid pageSize '{v}': expected an integer from 1 to {MAX_PAGE_SIZE}"
+            "Invalid pageSize '{v}': expected an integer from 1 to {max}"
         ))
     };
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
     // Above the documented maximum is refused (the contract test's OpenAPI document
-    // says `maximum: 200`), however many digits.
+    // says `maximum: 200` for the platform lists), however many digits.
     let digits = v.trim_start_matches('0');
     match digits.len() {
-        1..=3 => match digits.parse::<usize>() {
-            Ok(n @ 1..=MAX_PAGE_SIZE) => Ok(n),
+        1..=19 => match digits.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
             _ => Err(invalid()),
         },
         _ => Err(invalid()),

@@ -1,13 +1,17 @@
 //! The platform routes under `/elements/api-v2`: the routing table, the
-//! `Authorization` check shared by every route, and the platform's error type. The
-//! instance routes themselves are in `instances.rs`, the catalogue in `elements.rs`,
-//! the OAuth routes in `oauth.rs`.
+//! `Authorization` checks (organization-level, and instance-level for the hub
+//! routes), and the platform's error type. The instance routes themselves are in
+//! `instances.rs`, the catalogue in `elements.rs`, the OAuth routes in `oauth.rs`,
+//! the CRM hub in `hub.rs`.
+
+use std::sync::Arc;
 
 use hyper::http::request::Parts;
 use hyper::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::instances::{self, ElementRef, Target};
+use crate::hub::{self, Object};
+use crate::instances::{self, ElementRef, Instance, Target};
 use crate::pagination::{query_params, single};
 use crate::server::{Reply, Shared};
 use crate::{elements, oauth};
@@ -67,6 +71,15 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Reply, PlatformE
         ["elements", key, "configuration"] if !key.is_empty() => "GET",
         ["elements", key, "oauth", "url"] if !key.is_empty() => "GET, POST",
         ["elements", key, "oauth", "token"] if !key.is_empty() => "GET",
+        // The hub segment is ignored, as on the platform (`/hubs/crm/contacts`).
+        ["hubs", hub, object] if !hub.is_empty() && Object::from_name(object).is_some() => {
+            "GET, POST"
+        }
+        ["hubs", hub, object, id]
+            if !hub.is_empty() && !id.is_empty() && Object::from_name(object).is_some() =>
+        {
+            "GET, PATCH, DELETE"
+        }
         _ => {
             return Err(err(
                 StatusCode::NOT_FOUND,
@@ -81,6 +94,11 @@ fn route(shared: &Shared, parts: &Parts, body: &[u8]) -> Result<Reply, PlatformE
             provider_message: None,
             allow: Some(allowed),
         });
+    }
+    if let ["hubs", _, object, id @ ..] = segments.as_slice() {
+        let object = Object::from_name(object).expect("matched by the routing table");
+        let instance = check_instance_authorization(shared, parts)?;
+        return hub::route(shared, &instance, parts, body, object, id.first().copied());
     }
     let caller = check_authorization(shared, parts)?;
     let params = query_params(parts.uri.query());
@@ -139,26 +157,35 @@ pub(crate) struct Caller<'a> {
 }
 
 const AUTH_FORM: &str = "expected 'User <user secret>, Organization <organization secret>'";
+const INSTANCE_AUTH_FORM: &str =
+    "expected 'User <user secret>, Organization <organization secret>, Element <instance token>'";
 
-/// Check 1: `User <secret>, Organization <secret>[, Element <token>]` in any order,
-/// matching a configured pair.
-fn check_authorization<'a>(shared: &Shared, parts: &'a Parts) -> Result<Caller<'a>, PlatformError> {
+/// The parts of an `Authorization` header.
+struct AuthParts<'a> {
+    user: Option<&'a str>,
+    organization: Option<&'a str>,
+    element: Option<&'a str>,
+}
+
+/// `User <secret>`, `Organization <secret>` and `Element <token>`, comma separated,
+/// in any order, each at most once; `form` says what was expected in a 401.
+fn parse_authorization<'a>(parts: &'a Parts, form: &str) -> Result<AuthParts<'a>, PlatformError> {
     let unauthorized = |m: String| err(StatusCode::UNAUTHORIZED, m);
     let mut values = parts.headers.get_all(hyper::header::AUTHORIZATION).iter();
     let header = match (values.next(), values.next()) {
         (None, _) => {
             return Err(unauthorized(format!(
-                "Missing Authorization header: {AUTH_FORM}"
+                "Missing Authorization header: {form}"
             )));
         }
         (Some(_), Some(_)) => {
             return Err(unauthorized(format!(
-                "More than one Authorization header: {AUTH_FORM}"
+                "More than one Authorization header: {form}"
             )));
         }
         (Some(v), None) => v,
     };
-    let malformed = || unauthorized(format!("Malformed Authorization header: {AUTH_FORM}"));
+    let malformed = || unauthorized(format!("Malformed Authorization header: {form}"));
     let header = header.to_str().map_err(|_| malformed())?;
     let (mut user, mut org, mut element) = (None, None, None);
     for part in header.split(',') {
@@ -176,8 +203,27 @@ fn check_authorization<'a>(shared: &Shared, parts: &'a Parts) -> Result<Caller<'
         }
         *slot = Some(value);
     }
-    let (Some(user), Some(org)) = (user, org) else {
+    if user.is_none() {
         return Err(malformed());
+    }
+    Ok(AuthParts {
+        user,
+        organization: org,
+        element,
+    })
+}
+
+const INVALID_SECRETS: &str = "Invalid user secret and/or organization secret";
+
+/// Check 1: `User <secret>, Organization <secret>[, Element <token>]` in any order,
+/// matching a configured pair.
+fn check_authorization<'a>(shared: &Shared, parts: &'a Parts) -> Result<Caller<'a>, PlatformError> {
+    let auth = parse_authorization(parts, AUTH_FORM)?;
+    let (Some(user), Some(org), element) = (auth.user, auth.organization, auth.element) else {
+        return Err(err(
+            StatusCode::UNAUTHORIZED,
+            format!("Malformed Authorization header: {AUTH_FORM}"),
+        ));
     };
     if shared
         .credentials
@@ -189,10 +235,58 @@ fn check_authorization<'a>(shared: &Shared, parts: &'a Parts) -> Result<Caller<'
             element_token: element,
         })
     } else {
-        Err(unauthorized(
-            "Invalid user secret and/or organization secret".to_owned(),
-        ))
+        Err(err(StatusCode::UNAUTHORIZED, INVALID_SECRETS))
     }
+}
+
+/// The check of the instance-level (hub) routes: `User <secret>, Organization
+/// <secret>, Element <token>` in any order (the `Organization` part may be left out,
+/// as many platform examples do: the user secret must then be one of a configured
+/// pair), the token of an instance of that organization (**401** otherwise), and the
+/// instance enabled (**403** when disabled).
+fn check_instance_authorization(
+    shared: &Shared,
+    parts: &Parts,
+) -> Result<Arc<Instance>, PlatformError> {
+    let auth = parse_authorization(parts, INSTANCE_AUTH_FORM)?;
+    let user = auth.user.expect("parse_authorization requires User");
+    let pairs = || shared.credentials.iter().filter(|(u, _)| u == user);
+    let known = match auth.organization {
+        Some(org) => pairs().any(|(_, o)| o == org),
+        None => pairs().next().is_some(),
+    };
+    if !known {
+        return Err(err(StatusCode::UNAUTHORIZED, INVALID_SECRETS));
+    }
+    let token = auth.element.ok_or_else(|| {
+        err(
+            StatusCode::UNAUTHORIZED,
+            "Missing Element token: hub calls choose the instance by 'Element <instance token>' in the Authorization header",
+        )
+    })?;
+    let instance = {
+        let state = shared.state();
+        instances::by_token(&state, token, |owner| match auth.organization {
+            Some(org) => owner == org,
+            None => pairs().any(|(_, o)| o == owner),
+        })
+    };
+    let instance = instance.ok_or_else(|| {
+        err(
+            StatusCode::UNAUTHORIZED,
+            "Invalid Element token: no instance of this organization has it",
+        )
+    })?;
+    if instance.disabled() {
+        return Err(err(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Instance {} is disabled: enable it with PUT /instances/{}/enabled",
+                instance.id, instance.id
+            ),
+        ));
+    }
+    Ok(instance)
 }
 
 pub(crate) fn type_name(v: &Value) -> &'static str {

@@ -23,6 +23,7 @@ use crate::instances::{FIRST_INSTANCE_ID, Instance};
 use crate::pagination::Quirks;
 use crate::platform::{self, PREFIX};
 use crate::util::{Ids, write_json_str};
+use crate::webhooks::{self, Delivery, Queue, Settings};
 
 /// What every connection shares.
 pub(crate) struct Shared {
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     journal_limit: usize,
     quiet: bool,
     pub ids: Ids,
+    /// Event notifications waiting for delivery.
+    pub webhooks: Queue,
     state: Mutex<State>,
 }
 
@@ -48,6 +51,11 @@ pub(crate) struct State {
     pub deny_authorizations: u64,
     pub pagination: Quirks,
     pub next_id: u64,
+    /// Every webhook delivery attempt, oldest first.
+    pub webhook_journal: VecDeque<Arc<Delivery>>,
+    pub webhook_settings: Settings,
+    /// Counts resets: a notification queued before the last one is dropped.
+    pub webhook_epoch: u64,
 }
 
 impl State {
@@ -61,11 +69,16 @@ impl State {
             deny_authorizations: 0,
             pagination: Quirks::default(),
             next_id: FIRST_INSTANCE_ID,
+            webhook_journal: VecDeque::new(),
+            webhook_settings: Settings::default(),
+            webhook_epoch: 0,
         }
     }
 
     pub(crate) fn reset(&mut self) {
+        let epoch = self.webhook_epoch + 1;
         *self = State::new();
+        self.webhook_epoch = epoch;
     }
 }
 
@@ -77,6 +90,7 @@ impl Shared {
             journal_limit: config.journal_limit,
             quiet: config.quiet,
             ids: Ids::new(),
+            webhooks: Queue::new(),
             state: Mutex::new(State::new()),
         }
     }
@@ -431,6 +445,7 @@ pub(crate) async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.keep_alive(true).header_read_timeout(None);
     let http = Arc::new(http);
+    tokio::spawn(webhooks::run(Arc::clone(&shared), shutdown.clone()));
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
