@@ -213,6 +213,74 @@ export interface ListElementsOptions {
   cursor?: string | null
 }
 
+/** The options of {@link InstanceClient.request}. */
+export interface HubRequestOptions {
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** The JSON body (not for GET or DELETE). */
+  json?: unknown | null
+  /** More headers for this request (not `Authorization`, `Host` and the like). */
+  headers?: Record<string, string> | null
+}
+
+/** The options of {@link InstanceClient.get}. */
+export interface HubGetOptions {
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** More headers for this request (not `Authorization`, `Host` and the like). */
+  headers?: Record<string, string> | null
+}
+
+/** The options of {@link InstanceClient.post}. */
+export interface HubPostOptions {
+  /** The JSON body (not for GET or DELETE). */
+  json?: unknown | null
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** More headers for this request (not `Authorization`, `Host` and the like). */
+  headers?: Record<string, string> | null
+}
+
+/** The options of {@link InstanceClient.put}. */
+export interface HubPutOptions {
+  /** The JSON body (not for GET or DELETE). */
+  json?: unknown | null
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** More headers for this request (not `Authorization`, `Host` and the like). */
+  headers?: Record<string, string> | null
+}
+
+/** The options of {@link InstanceClient.patch}. */
+export interface HubPatchOptions {
+  /** The JSON body (not for GET or DELETE). */
+  json?: unknown | null
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** More headers for this request (not `Authorization`, `Host` and the like). */
+  headers?: Record<string, string> | null
+}
+
+/** The options of {@link InstanceClient.delete}. */
+export interface HubDeleteOptions {
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** More headers for this request (not `Authorization`, `Host` and the like). */
+  headers?: Record<string, string> | null
+}
+
+/** The options of {@link InstanceClient.paginate}. */
+export interface HubPaginateOptions {
+  /** An OCNQL filter, e.g. built with `ocnql(...)`. */
+  where?: string | null
+  /** Records per page (1 to 5,000). */
+  pageSize?: number | null
+  /** Query parameters: text, numbers or booleans (a list repeats its key). */
+  query?: JsonObject | null
+  /** Where to start: the `nextCursor` of a page seen before. */
+  cursor?: string | null
+}
+
 /**
  * An authenticated connector instance. Its `token` is the credential of every later call on
  * it; it is never shown by repr or inspect. Fields the SDK does not know are kept as own
@@ -386,6 +454,8 @@ export declare class OAuthCallback {
  */
 export declare class Client {
   constructor(options?: ClientOptions)
+  /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */
+  forInstance(tokenOrInstance: string | Instance): InstanceClient
   /**
    * Creates an authenticated connector instance. Sent to `POST /instances` (element by key, the
    * default for keys) or `POST /elements/{keyOrId}/instances` (the default for ids). Never
@@ -473,6 +543,76 @@ export declare class Client {
   readonly userAgent: string
   /** The client's settings, without its secrets. */
   toJSON(): { baseUrl: string; timeout: number; maxRetries: number }
+}
+
+/**
+ * A client of one instance (`client.forInstance(token)`): calls to the connected service
+ * through the instance's hub, authorized by its token, on the client's connections and
+ * settings.
+ */
+export declare class InstanceClient {
+  /**
+   * Sends a request to the connected service through the instance. Any method on any route of
+   * the instance's hub: the whole response (status, headers, request id, pagination headers,
+   * body). GET, PUT and DELETE are retried on connection errors, timeouts, 502-504 and 429 with
+   * `Retry-After`; POST and PATCH never once they may have arrived.
+   */
+  request(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: HubRequestOptions, requestOptions?: RequestOptions): Promise<Response>
+  /**
+   * GETs a route of the instance's hub: the decoded JSON. Retried on connection errors,
+   * timeouts, 502-504 and 429 with `Retry-After`.
+   */
+  get(path: string, options?: HubGetOptions, requestOptions?: RequestOptions): Promise<any>
+  /**
+   * POSTs JSON to a route of the instance's hub: the decoded JSON. Never retried once it may
+   * have arrived (it may create a record twice).
+   */
+  post(path: string, options?: HubPostOptions, requestOptions?: RequestOptions): Promise<any>
+  /**
+   * PUTs JSON to a route of the instance's hub: the decoded JSON. Replaces the record: retried
+   * as an idempotent call.
+   */
+  put(path: string, options?: HubPutOptions, requestOptions?: RequestOptions): Promise<any>
+  /**
+   * PATCHes a record of the instance's hub: the decoded JSON. Never retried once it may have
+   * arrived.
+   */
+  patch(path: string, options?: HubPatchOptions, requestOptions?: RequestOptions): Promise<any>
+  /**
+   * DELETEs a record of the instance's hub: the decoded JSON (null when empty). Retried as an
+   * idempotent call.
+   */
+  delete(path: string, options?: HubDeleteOptions, requestOptions?: RequestOptions): Promise<any>
+  /**
+   * Lists a route of the instance's hub, page by page: a pager of its records. Follows the
+   * platform's cursor (`nextPage`, `elements-next-page-token`), fetching the next page while the
+   * caller works on the current one (at most two pages held). Stops on an empty page or a page
+   * without a token; a token that repeats is an error. Each page is a GET, retried as any safe
+   * call.
+   */
+  paginate(path: string, options?: HubPaginateOptions, requestOptions?: RequestOptions): Pager<any>
+  /** The base URL the paths are relative to. */
+  readonly baseUrl: string
+}
+
+/** The whole answer of `InstanceClient.request` (2xx only: other statuses throw). */
+export declare class Response {
+  /** The HTTP status. */
+  readonly status: number
+  /** The headers, names in lower case. */
+  readonly headers: Record<string, string>
+  /** `elements-request-id`. */
+  readonly requestId: string | null
+  /** `elements-next-page-token`: pass it as `cursor` for the next page. */
+  readonly nextCursor: string | null
+  /** `elements-total-count`, when the platform sends it. */
+  readonly totalCount: number | null
+  /** The body as text. */
+  readonly text: string
+  /** The body as JSON; an empty body is null. */
+  json(): any
+  /** status, requestId, nextCursor, totalCount, headers and the body (JSON, else text). */
+  toJSON(): { status: number; requestId: string | null; nextCursor: string | null; totalCount: number | null; headers: Record<string, string>; body: unknown }
 }
 
 /** The base class of every error the SDK raises. `code` is the core's stable error code. */

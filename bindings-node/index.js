@@ -296,6 +296,11 @@ class Client extends rt.ClientBase {
     super(options, ERRORS, MODELS)
   }
 
+  /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */
+  forInstance(tokenOrInstance) {
+    return new InstanceClient(this._forInstance(tokenOrInstance))
+  }
+
   /**
    * Creates an authenticated connector instance. Sent to `POST /instances` (element by key, the
    * default for keys) or `POST /elements/{keyOrId}/instances` (the default for ids). Never
@@ -413,21 +418,100 @@ class Client extends rt.ClientBase {
   }
 }
 
+/**
+ * A client of one instance (`client.forInstance(token)`): calls to the connected service
+ * through the instance's hub, authorized by its token, on the client's connections and
+ * settings.
+ */
+class InstanceClient extends rt.ClientBase {
+  constructor(handle) {
+    super(handle, ERRORS, MODELS)
+  }
+
+  /**
+   * Sends a request to the connected service through the instance. Any method on any route of
+   * the instance's hub: the whole response (status, headers, request id, pagination headers,
+   * body). GET, PUT and DELETE are retried on connection errors, timeouts, 502-504 and 429 with
+   * `Retry-After`; POST and PATCH never once they may have arrived.
+   */
+  async request(method, path, options, requestOptions) {
+    return this._call('request', { ...options, method, path }, requestOptions)
+  }
+
+  /**
+   * GETs a route of the instance's hub: the decoded JSON. Retried on connection errors,
+   * timeouts, 502-504 and 429 with `Retry-After`.
+   */
+  async get(path, options, requestOptions) {
+    return this._call('get', { ...options, path }, requestOptions)
+  }
+
+  /**
+   * POSTs JSON to a route of the instance's hub: the decoded JSON. Never retried once it may
+   * have arrived (it may create a record twice).
+   */
+  async post(path, options, requestOptions) {
+    return this._call('post', { ...options, path }, requestOptions)
+  }
+
+  /**
+   * PUTs JSON to a route of the instance's hub: the decoded JSON. Replaces the record: retried
+   * as an idempotent call.
+   */
+  async put(path, options, requestOptions) {
+    return this._call('put', { ...options, path }, requestOptions)
+  }
+
+  /**
+   * PATCHes a record of the instance's hub: the decoded JSON. Never retried once it may have
+   * arrived.
+   */
+  async patch(path, options, requestOptions) {
+    return this._call('patch', { ...options, path }, requestOptions)
+  }
+
+  /**
+   * DELETEs a record of the instance's hub: the decoded JSON (null when empty). Retried as an
+   * idempotent call.
+   */
+  async delete(path, options, requestOptions) {
+    return this._call('delete', { ...options, path }, requestOptions)
+  }
+
+  /**
+   * Lists a route of the instance's hub, page by page: a pager of its records. Follows the
+   * platform's cursor (`nextPage`, `elements-next-page-token`), fetching the next page while the
+   * caller works on the current one (at most two pages held). Stops on an empty page or a page
+   * without a token; a token that repeats is an error. Each page is a GET, retried as any safe
+   * call.
+   */
+  paginate(path, options, requestOptions) {
+    return this._pager('paginate', { ...options, path }, requestOptions)
+  }
+}
+
 /** Every operation: its method, positional arguments and options (for tools and the shared case runner). */
 const OPERATIONS = {
-  create_instance: { method: 'createInstance', positional: [], options: ['element', 'name', 'tags', 'configuration', 'providerData', 'externalAuthentication', 'endpoint', 'extra', 'validate'], result: 'Instance', kind: 'model' },
-  get_instance: { method: 'getInstance', positional: ['instanceId'], options: [], result: 'Instance', kind: 'model' },
-  delete_instance: { method: 'deleteInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
-  list_instances: { method: 'listInstances', positional: [], options: ['tags', 'search', 'hydrate', 'pageSize', 'cursor'], result: 'Instance', kind: 'pager' },
-  update_instance: { method: 'updateInstance', positional: ['instanceId'], options: ['name', 'tags', 'configuration', 'extra'], result: 'Instance', kind: 'model' },
-  reauthenticate_instance: { method: 'reauthenticateInstance', positional: ['instanceId'], options: ['code', 'configuration'], result: 'Instance', kind: 'model' },
-  enable_instance: { method: 'enableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
-  disable_instance: { method: 'disableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing' },
-  get_oauth_url: { method: 'getOAuthUrl', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl', 'scope', 'state', 'siteAddress', 'requestToken', 'extra'], result: null, kind: 'text' },
-  get_oauth1_token: { method: 'getOAuth1Token', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl'], result: 'OAuth1Token', kind: 'model' },
-  list_elements: { method: 'listElements', positional: [], options: ['pageSize', 'cursor'], result: 'Element', kind: 'pager' },
-  get_element: { method: 'getElement', positional: ['keyOrId'], options: [], result: 'Element', kind: 'model' },
-  get_element_configuration: { method: 'getElementConfiguration', positional: ['keyOrId'], options: [], result: 'ConfigField', kind: 'models' },
+  create_instance: { method: 'createInstance', positional: [], options: ['element', 'name', 'tags', 'configuration', 'providerData', 'externalAuthentication', 'endpoint', 'extra', 'validate'], result: 'Instance', kind: 'model', scope: 'organization' },
+  get_instance: { method: 'getInstance', positional: ['instanceId'], options: [], result: 'Instance', kind: 'model', scope: 'organization' },
+  delete_instance: { method: 'deleteInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing', scope: 'organization' },
+  list_instances: { method: 'listInstances', positional: [], options: ['tags', 'search', 'hydrate', 'pageSize', 'cursor'], result: 'Instance', kind: 'pager', scope: 'organization' },
+  update_instance: { method: 'updateInstance', positional: ['instanceId'], options: ['name', 'tags', 'configuration', 'extra'], result: 'Instance', kind: 'model', scope: 'organization' },
+  reauthenticate_instance: { method: 'reauthenticateInstance', positional: ['instanceId'], options: ['code', 'configuration'], result: 'Instance', kind: 'model', scope: 'organization' },
+  enable_instance: { method: 'enableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing', scope: 'organization' },
+  disable_instance: { method: 'disableInstance', positional: ['instanceId'], options: [], result: null, kind: 'nothing', scope: 'organization' },
+  get_oauth_url: { method: 'getOAuthUrl', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl', 'scope', 'state', 'siteAddress', 'requestToken', 'extra'], result: null, kind: 'text', scope: 'organization' },
+  get_oauth1_token: { method: 'getOAuth1Token', positional: ['element'], options: ['apiKey', 'apiSecret', 'callbackUrl'], result: 'OAuth1Token', kind: 'model', scope: 'organization' },
+  list_elements: { method: 'listElements', positional: [], options: ['pageSize', 'cursor'], result: 'Element', kind: 'pager', scope: 'organization' },
+  get_element: { method: 'getElement', positional: ['keyOrId'], options: [], result: 'Element', kind: 'model', scope: 'organization' },
+  get_element_configuration: { method: 'getElementConfiguration', positional: ['keyOrId'], options: [], result: 'ConfigField', kind: 'models', scope: 'organization' },
+  request: { method: 'request', positional: ['method', 'path'], options: ['query', 'json', 'headers'], result: null, kind: 'response', scope: 'instance' },
+  get: { method: 'get', positional: ['path'], options: ['query', 'headers'], result: null, kind: 'json', scope: 'instance' },
+  post: { method: 'post', positional: ['path'], options: ['json', 'query', 'headers'], result: null, kind: 'json', scope: 'instance' },
+  put: { method: 'put', positional: ['path'], options: ['json', 'query', 'headers'], result: null, kind: 'json', scope: 'instance' },
+  patch: { method: 'patch', positional: ['path'], options: ['json', 'query', 'headers'], result: null, kind: 'json', scope: 'instance' },
+  delete: { method: 'delete', positional: ['path'], options: ['query', 'headers'], result: null, kind: 'json', scope: 'instance' },
+  paginate: { method: 'paginate', positional: ['path'], options: ['where', 'pageSize', 'query', 'cursor'], result: null, kind: 'pager', scope: 'instance' },
 }
 
 /**
@@ -469,6 +553,8 @@ function ocnqlField(name) {
 
 module.exports = {
   Client,
+  InstanceClient,
+  Response: rt.Response,
   Pager: rt.Pager,
   Page: rt.Page,
   parseOAuthCallback,

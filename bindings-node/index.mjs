@@ -5,6 +5,8 @@ import cjs from './index.js'
 
 export const {
   Client,
+  InstanceClient,
+  Response,
   Pager,
   Page,
   parseOAuthCallback,

@@ -168,8 +168,49 @@ function modelsFrom(texts, from, models) {
 function fromAnswer(texts, models) {
   if (texts.length === 0) return undefined
   if (texts[0] === '') return texts[1]
+  if (texts[0] === '{}') return JSON.parse(texts[1])
+  if (texts[0] === '<>') return new Response(JSON.parse(texts[1]), texts[2])
   if (texts[0] === '[]') return modelsFrom(texts, 1, models)
   return modelFrom(texts, models)
+}
+
+/**
+ * The whole answer of `InstanceClient.request`: `status`, `headers` (lower-case names),
+ * `requestId`, `nextCursor`, `totalCount`, the body as `text`, and `json()`. Only 2xx
+ * answers arrive here: other statuses throw.
+ */
+class Response {
+  constructor(meta, text) {
+    /** The HTTP status. */
+    this.status = meta.status
+    /** The headers, names in lower case. */
+    this.headers = meta.headers
+    /** `elements-request-id`. */
+    this.requestId = meta.requestId
+    /** `elements-next-page-token`: pass it as `cursor` for the next page. */
+    this.nextCursor = meta.nextCursor
+    /** `elements-total-count`, when the platform sends it. */
+    this.totalCount = meta.totalCount
+    /** The body as text. */
+    this.text = text
+  }
+
+  /** The body as JSON; an empty body is null. */
+  json() {
+    return this.text.trim() === '' ? null : JSON.parse(this.text)
+  }
+
+  /** As every language shows it: status, requestId, nextCursor, totalCount, headers, body. */
+  toJSON() {
+    let body
+    try {
+      body = this.json()
+    } catch {
+      body = this.text
+    }
+    const { status, requestId, nextCursor, totalCount, headers } = this
+    return { status, requestId, nextCursor, totalCount, headers, body }
+  }
 }
 
 /** One page of a listing. */
@@ -216,7 +257,9 @@ class Pager {
       }
       if (texts === null || texts === undefined) return
       const [next, total] = texts
-      yield new Page(modelsFrom(texts, 2, this.#models), next === '' ? null : next, total === '' ? null : Number(total))
+      // Records of a hub listing come as `{}` then one JSON text each.
+      const items = texts[2] === '{}' ? texts.slice(3).map((t) => JSON.parse(t)) : modelsFrom(texts, 2, this.#models)
+      yield new Page(items, next === '' ? null : next, total === '' ? null : Number(total))
     }
   }
 
@@ -366,6 +409,11 @@ class ClientBase {
   constructor(options, classes, models) {
     this.#classes = classes
     this.#models = models
+    if (options !== null && typeof options === 'object' && Object.hasOwn(options, FROM_NATIVE)) {
+      // An instance client: the native handle of `forInstance`, made by the client.
+      this.#native = options[FROM_NATIVE]
+      return
+    }
     // `logger` is Node's own (Python has `logging`, Rust `tracing`): the core's events
     // of this client's calls go to it, at OPEN_CONNECTORS_LOG's level (default info).
     let settings = options
@@ -421,6 +469,22 @@ class ClientBase {
     return new Pager(make, classes, this.#models)
   }
 
+  /** The native handle of an instance client (`forInstance`): a token or an Instance. */
+  _forInstance(tokenOrInstance) {
+    const classes = this.#classes
+    let token = tokenOrInstance
+    if (tokenOrInstance instanceof Model) token = tokenOrInstance.token
+    if (typeof token !== 'string') {
+      const reason = `must be an instance token (string) or an Instance, got ${tokenOrInstance === null ? 'null' : typeof tokenOrInstance}`
+      throw new classes.InvalidInputError(`invalid input: token: ${reason}`, { code: 'invalid_input', field: 'token', reason })
+    }
+    try {
+      return { [FROM_NATIVE]: this.#native.forInstance(token) }
+    } catch (e) {
+      throw mapError(e, classes)
+    }
+  }
+
   /** The base URL in use, e.g. `https://api.openconnectors.us2.ext.hana.ondemand.com/elements/api-v2`. */
   get baseUrl() {
     return this.#native.baseUrl
@@ -474,6 +538,7 @@ module.exports = {
   native,
   Model,
   ClientBase,
+  Response,
   Page,
   Pager,
   mapError,

@@ -15,12 +15,12 @@ import { Sandbox, DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET } from './san
 
 const CASES_DIR = process.env.OC_CASES_DIR || fileURLToPath(new URL('../../tests/cases/', import.meta.url))
 
-const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'operation', 'args', 'options', 'expect']
+const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'instance', 'operation', 'args', 'options', 'expect']
 const OPTION_KEYS = ['timeout_ms', 'max_retries', 'extra_headers']
 const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries', 'max_response_size']
 const EXPECT_KEYS = ['requests', 'result', 'error', 'pages']
 const REQUEST_KEYS = ['method', 'path', 'headers', 'body']
-const SETUP_KEYS = ['operation', 'args']
+const SETUP_KEYS = ['operation', 'args', 'instance']
 const ERROR_KEYS = [
   'code',
   'status',
@@ -250,7 +250,7 @@ function resolve(args, setupResults) {
 let pagesSeen = []
 
 const pageJson = (page) => ({
-  items: page.items.map((i) => i.toJSON()),
+  items: page.items.map((i) => (i !== null && typeof i.toJSON === 'function' ? i.toJSON() : i)),
   next_cursor: page.nextCursor,
   total_count: page.totalCount,
 })
@@ -300,7 +300,8 @@ function requestOptions(raw) {
 
 /** The JSON of a result: a model's own JSON (each, for a list), or the value itself (`null` for nothing). */
 const isModel = (r) => r !== null && typeof r === 'object' && typeof r.toJSON === 'function' && Object.values(oc).includes(r.constructor)
-const resultJson = (r) => (Array.isArray(r) ? r.map(resultJson) : isModel(r) ? r.toJSON() : (r ?? null))
+const resultJson = (r) =>
+  Array.isArray(r) ? r.map(resultJson) : isModel(r) || r instanceof oc.Response ? r.toJSON() : (r ?? null)
 
 function buildClient(settings, sandbox) {
   const base = settings.base_url === undefined ? sandbox.baseUrl : String(settings.base_url).replaceAll('{sandbox}', sandbox.root)
@@ -357,7 +358,8 @@ async function runCase(path, sandbox) {
   for (const [i, step] of setup.entries()) {
     if (client === null) fail(`setup needs a client: ${clientError}`)
     try {
-      const r = await call(client, step.operation, resolve(step.args ?? {}, setupResults), undefined, `setup step ${i} args`)
+      const target = step.instance === undefined ? client : client.forInstance(resolve(step.instance, setupResults))
+      const r = await call(target, step.operation, resolve(step.args ?? {}, setupResults), undefined, `setup step ${i} args`)
       setupResults.push(resultJson(r))
     } catch (e) {
       if (e instanceof CaseError) throw e
@@ -370,9 +372,12 @@ async function runCase(path, sandbox) {
   let result = null
   let error = clientError
   pagesSeen = []
+  // An instance's call: made on `client.forInstance(token)` with the case's token.
+  const token = c.instance === undefined ? undefined : resolve(c.instance, setupResults)
   if (client !== null) {
     try {
-      result = await call(client, c.operation, args, callOptions, 'args')
+      const target = token === undefined ? client : client.forInstance(token)
+      result = await call(target, c.operation, args, callOptions, 'args')
     } catch (e) {
       if (e instanceof CaseError) throw e
       error = e
@@ -395,6 +400,7 @@ async function runCase(path, sandbox) {
     const v = isPlainObject(args) && isPlainObject(args[section]) ? args[section][key] : undefined
     secrets.push([`args.${section}.${key}`, v])
   }
+  if (token !== undefined) secrets.push(['the instance token of the call', token])
   const stringSecrets = secrets.filter(([, s]) => typeof s === 'string')
 
   if (Object.hasOwn(expect, 'result')) {

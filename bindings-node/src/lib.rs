@@ -139,6 +139,16 @@ impl NativeClient {
         })
     }
 
+    /// A handle on the same client (pool, settings, logger) whose calls carry the
+    /// instance `token`.
+    #[napi(js_name = "forInstance", catch_unwind)]
+    pub fn for_instance(&self, token: String) -> napi::Result<NativeClient> {
+        Ok(NativeClient {
+            inner: self.inner.for_instance(token).map_err(to_napi)?,
+            log: self.log.clone(),
+        })
+    }
+
     /// The base URL in use.
     #[napi(getter)]
     pub fn base_url(&self) -> String {

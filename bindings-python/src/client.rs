@@ -42,7 +42,10 @@ struct Slot {
 #[pyclass(frozen, module = "open_connectors._native", name = "NativeClient")]
 pub struct NativeClient {
     builder: ClientBuilder,
-    slot: Mutex<Slot>,
+    /// Shared with the instance handles made from this client (`for_instance`).
+    slot: Arc<Mutex<Slot>>,
+    /// The instance token of an instance handle (its calls are scoped to it).
+    instance: Option<open_connectors::Secret>,
     base_url: String,
     timeout: f64,
     max_retries: u32,
@@ -98,6 +101,19 @@ fn future_on_loop<'py>(
 }
 
 impl NativeClient {
+    /// [`prepare`], with this handle's instance token.
+    fn prepare(
+        &self,
+        args: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyAny>>,
+    ) -> Result<(Value, CallOptions), Error> {
+        let (args, mut options) = prepare(args, options)?;
+        if self.instance.is_some() {
+            options.instance_token = self.instance.clone();
+        }
+        Ok((args, options))
+    }
+
     fn call_inner<'py>(
         &self,
         py: Python<'py>,
@@ -105,7 +121,7 @@ impl NativeClient {
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+        let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
         let client = self.client().map_err(|e| to_pyerr(py, &e))?;
         log::refresh(py);
         let result = runtime::wait(py, async move {
@@ -125,7 +141,7 @@ impl NativeClient {
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = runtime::running_loop(py, "AsyncClient")?;
-        let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+        let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
         let client = self.client().map_err(|e| to_pyerr(py, &e))?;
         log::refresh(py);
         let task = async move {
@@ -174,10 +190,26 @@ impl NativeClient {
             timeout: client.timeout().as_secs_f64(),
             max_retries: client.max_retries(),
             user_agent: client.user_agent().to_owned(),
-            slot: Mutex::new(Slot {
+            slot: Arc::new(Mutex::new(Slot {
                 pid: std::process::id(),
                 client: Some(client),
-            }),
+            })),
+            instance: None,
+        })
+    }
+
+    /// A handle on the same client (pool, settings, closing) whose calls carry the
+    /// instance `token`.
+    fn for_instance(&self, py: Python<'_>, token: &str) -> PyResult<NativeClient> {
+        open_connectors::validate_secret("token", token).map_err(|e| to_pyerr(py, &e))?;
+        Ok(NativeClient {
+            builder: self.builder.clone(),
+            slot: self.slot.clone(),
+            instance: Some(open_connectors::Secret::from(token.to_owned())),
+            base_url: self.base_url.clone(),
+            timeout: self.timeout,
+            max_retries: self.max_retries,
+            user_agent: self.user_agent.clone(),
         })
     }
 
@@ -216,7 +248,7 @@ impl NativeClient {
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<NativePager> {
         guard(py, || {
-            let (args, options) = prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+            let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
             let client = self.client().map_err(|e| to_pyerr(py, &e))?;
             let pager = client
                 .pager_with(Lang::Python, &name, args, &options)

@@ -273,6 +273,20 @@ pub fn output_to_py(py: Python<'_>, out: Output) -> PyResult<Bound<'_, PyAny>> {
             }
             Ok(list.into_any())
         }
+        Output::Json(v) => to_py(py, &v),
+        Output::Response(r) => {
+            let headers: Vec<(String, String)> = r.headers.clone();
+            (
+                r.status,
+                headers,
+                r.request_id.clone(),
+                r.next_cursor.clone(),
+                r.total_count,
+                pyo3::types::PyBytes::new(py, r.body()),
+            )
+                .into_pyobject(py)
+                .map(|t| t.into_any())
+        }
         out if out.model().is_none() => Ok(py.None().into_bound(py)),
         out => Ok(Bound::new(py, NativeModel { out })?.into_any()),
     }

@@ -21,7 +21,7 @@ from conftest import DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, REPO, San
 
 CASES_DIR = Path(os.environ.get("OC_CASES_DIR") or REPO / "tests" / "cases")
 
-CASE_KEYS = {"description", "client", "faults", "setup", "operation", "args", "options", "expect"}
+CASE_KEYS = {"description", "client", "faults", "setup", "instance", "operation", "args", "options", "expect"}
 OPTION_KEYS = {"timeout_ms", "max_retries", "extra_headers"}
 CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries", "max_response_size"}
 EXPECT_KEYS = {"requests", "result", "error", "pages"}
@@ -39,7 +39,7 @@ ERROR_KEYS = {
     "description",
 }
 REQUEST_KEYS = {"method", "path", "headers", "body"}
-SETUP_KEYS = {"operation", "args"}
+SETUP_KEYS = {"operation", "args", "instance"}
 
 Json = Any
 AnyClient = Union[oc.Client, oc.AsyncClient]
@@ -230,10 +230,14 @@ class Case:
         self.faults: List[Json] = case.get("faults", [])
         if not isinstance(self.faults, list):
             raise CaseError("faults must be an array")
-        self.setup: List[Tuple[str, Dict[str, Json]]] = []
+        self.setup: List[Tuple[str, Dict[str, Json], Json]] = []
         for step in case.get("setup", []):
             step = check_keys(step, SETUP_KEYS, "setup step")
-            self.setup.append(self.operation(step.get("operation"), step.get("args", {}), "setup step"))
+            name, args = self.operation(step.get("operation"), step.get("args", {}), "setup step")
+            self.setup.append((name, args, step.get("instance")))
+        # An instance's call: made on `client.for_instance(token)` with the case's token.
+        self.instance: Json = case.get("instance")
+        self.token: Optional[str] = None
         self.op, self.args = self.operation(case.get("operation"), case.get("args", {}), "case")
         self.options = self.call_options(case.get("options", {}))
         self.expect = check_keys(case.get("expect"), EXPECT_KEYS, "expect")
@@ -291,6 +295,8 @@ class Case:
                 out.append(value)
         if instance is not None:
             out.append(instance.token)
+        if self.token is not None:
+            out.append(self.token)
         return [s for s in out if isinstance(s, str)]
 
     def prepare(self) -> None:
@@ -327,7 +333,7 @@ class Case:
     @staticmethod
     def page_json(page: Any) -> Json:
         return {
-            "items": [i.to_dict() for i in page.items],
+            "items": [Case.raw(i) for i in page.items],
             "next_cursor": page.next_cursor,
             "total_count": page.total_count,
         }
@@ -399,20 +405,25 @@ class Case:
             outcome = e
         with client if client is not None else _Null():
             results: List[Json] = []
-            for i, (name, args) in enumerate(self.setup):
+            for i, (name, args, inst) in enumerate(self.setup):
                 if client is None:
                     raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
                 pos, kw = self.invocation(name, self.resolve(args, results))
+                target: Any = client if inst is None else client.for_instance(self.resolve(inst, results))
                 try:
-                    results.append(self.raw(self.call_sync(client, name, pos, kw)))
+                    results.append(self.raw(self.call_sync(target, name, pos, kw)))
                 except oc.OpenConnectorsError as e:
                     raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
             before = len(self.sandbox.journal())
             if client is not None:
                 pos, kw = self.invocation(self.op, self.resolve(self.args, results))
                 self.pages = []
+                target = client
+                if self.instance is not None:
+                    self.token = self.resolve(self.instance, results)
+                    target = client.for_instance(self.token)
                 try:
-                    outcome = self.call_sync(client, self.op, pos, {**kw, **self.options})
+                    outcome = self.call_sync(target, self.op, pos, {**kw, **self.options})
                 except oc.OpenConnectorsError as e:
                     outcome = e
             self.check(client, outcome, before)
@@ -426,12 +437,13 @@ class Case:
         except oc.OpenConnectorsError as e:
             outcome = e
         results: List[Json] = []
-        for i, (name, args) in enumerate(self.setup):
+        for i, (name, args, inst) in enumerate(self.setup):
             if client is None:
                 raise AssertionError(f"setup needs a client, but building it failed: {outcome}")
             pos, kw = self.invocation(name, self.resolve(args, results))
+            target: Any = client if inst is None else client.for_instance(self.resolve(inst, results))
             try:
-                results.append(self.raw(await self.call_async(client, name, pos, kw)))
+                results.append(self.raw(await self.call_async(target, name, pos, kw)))
             except oc.OpenConnectorsError as e:
                 raise AssertionError(f"setup step {i} failed: [{e.code}] {e}") from e
         before = len(self.sandbox.journal())
@@ -439,8 +451,12 @@ class Case:
             async with client:
                 pos, kw = self.invocation(self.op, self.resolve(self.args, results))
                 self.pages = []
+                target = client
+                if self.instance is not None:
+                    self.token = self.resolve(self.instance, results)
+                    target = client.for_instance(self.token)
                 try:
-                    outcome = await self.call_async(client, self.op, pos, {**kw, **self.options})
+                    outcome = await self.call_async(target, self.op, pos, {**kw, **self.options})
                 except oc.OpenConnectorsError as e:
                     outcome = e
         self.check(client, outcome, before)

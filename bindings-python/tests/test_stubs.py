@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
-from typing import Dict, List, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 import pytest
 
@@ -140,7 +140,13 @@ def test_package_all_is_the_public_surface() -> None:
 @pytest.mark.parametrize("name", sorted(oc.OPERATIONS))
 def test_every_operation_is_a_method_of_both_clients(name: str) -> None:
     meta = oc.OPERATIONS[name]
-    for cls in (oc.Client, oc.AsyncClient):
+    # An instance's operations are methods of the instance clients (``for_instance``),
+    # and only of them; the others of the clients.
+    sync_cls: Any = oc.InstanceClient if meta["scope"] == "instance" else oc.Client
+    async_cls: Any = oc.AsyncInstanceClient if meta["scope"] == "instance" else oc.AsyncClient
+    other: Any = oc.Client if meta["scope"] == "instance" else oc.InstanceClient
+    assert not hasattr(other, name) or name in ("base_url",), f"{name} on {other.__name__}"
+    for cls in (sync_cls, async_cls):
         fn = getattr(cls, name)
         params = list(inspect.signature(fn).parameters.values())[1:]
         positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
@@ -150,13 +156,13 @@ def test_every_operation_is_a_method_of_both_clients(name: str) -> None:
         assert fn.__doc__ and fn.__doc__.strip()
     if meta["kind"] == "pager":
         # A listing returns its pager at once, in both clients (``for`` / ``async for``).
-        assert not inspect.iscoroutinefunction(getattr(oc.AsyncClient, name))
-        assert "AsyncPager[" in str(inspect.signature(getattr(oc.AsyncClient, name)).return_annotation)
-        assert "SyncPager[" in str(inspect.signature(getattr(oc.Client, name)).return_annotation)
+        assert not inspect.iscoroutinefunction(getattr(async_cls, name))
+        assert "AsyncPager[" in str(inspect.signature(getattr(async_cls, name)).return_annotation)
+        assert "SyncPager[" in str(inspect.signature(getattr(sync_cls, name)).return_annotation)
     else:
-        # Every other AsyncClient method is a coroutine function: usable with create_task.
-        assert inspect.iscoroutinefunction(getattr(oc.AsyncClient, name))
-    assert not inspect.iscoroutinefunction(getattr(oc.Client, name))
+        # Every other async method is a coroutine function: usable with create_task.
+        assert inspect.iscoroutinefunction(getattr(async_cls, name))
+    assert not inspect.iscoroutinefunction(getattr(sync_cls, name))
 
 
 def test_generated_files_say_so() -> None:

@@ -93,7 +93,7 @@ mod secret;
 pub mod transport;
 pub mod webhook;
 
-pub use client::typed::{ListInstances, OAuthUrl, UpdateInstance};
+pub use client::typed::{HubRequest, ListInstances, OAuthUrl, UpdateInstance};
 pub use client::{
     CALL_OPTIONS, CallOptions, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS,
@@ -112,7 +112,7 @@ pub use model::{
     ElementSummary, INSTANCE_FIELDS, Instance, InstanceUser, Model, Output, Record, Tag, Timestamp,
 };
 pub use ops::instances::{CreateInstance, CreateRoute, ElementRef, OAuth2, validate_element_key};
-pub use ops::{OPERATIONS, Operation};
+pub use ops::{HttpMethod, OPERATIONS, Operation};
 pub use pager::{Page, Pager};
 pub use secret::Secret;
 pub use transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError};

@@ -19,7 +19,7 @@ use crate::client::{CallOptions, Client};
 use crate::error::{DecodeError, Error, Result};
 use crate::lang::Lang;
 use crate::model::Output;
-use crate::ops::{self, Args, Operation, ResultKind};
+use crate::ops::{self, Args, Operation, Pagination, ResultKind};
 
 /// One page of a listing.
 #[derive(Debug, Clone)]
@@ -82,6 +82,17 @@ pub struct Pager {
     seen: HashSet<u64>,
     pages: u64,
     done: bool,
+    /// The next page, being fetched while the caller works on the current one
+    /// ([`Pagination::CursorAhead`]).
+    ahead: Option<tokio::task::JoinHandle<Result<Page>>>,
+}
+
+impl Drop for Pager {
+    fn drop(&mut self) {
+        if let Some(h) = self.ahead.take() {
+            h.abort();
+        }
+    }
 }
 
 impl fmt::Debug for Pager {
@@ -122,6 +133,7 @@ impl Pager {
             seen,
             pages: 0,
             done: false,
+            ahead: None,
         }
     }
 
@@ -151,23 +163,12 @@ impl Pager {
         if self.done {
             return Ok(None);
         }
-        let ResultKind::Model(model) = self.op.result else {
-            return Err(Error::Internal {
-                reason: format!("{} is paged but has no item model", self.op.name),
-            });
+        let page = match self.ahead.take() {
+            Some(handle) => handle.await.map_err(|e| Error::Internal {
+                reason: format!("the page fetched ahead was lost: {e}"),
+            })??,
+            None => self.fetch()?.await?,
         };
-        let mut args = self.args.clone();
-        if let Some(c) = &self.cursor {
-            args = args.with("cursor", c.as_str());
-        }
-        let lang = self.lang;
-        let wire = (self.op.build)(self.op, args).map_err(|e| e.spelled(lang))?;
-        let request = self
-            .client
-            .request(self.op, wire, &self.options)
-            .map_err(|e| e.spelled(lang))?;
-        // A failed page leaves the cursor as it was: asking again fetches it again.
-        let page = self.client.send_page(model, request, &self.options).await?;
         self.pages += 1;
         if page.items.is_empty() {
             self.done = true;
@@ -184,15 +185,49 @@ impl Pager {
                         reason: format!(
                             "page {} of {} came with the next-page token of an earlier page; stopping rather than looping",
                             self.pages,
-                            lang.spell(self.op.name)
+                            self.lang.spell(self.op.name)
                         ),
                         body: String::new(),
                     })));
                 }
                 self.cursor = Some(next.clone());
+                // One page ahead: fetched while the caller works on this one.
+                if self.op.pagination == Some(Pagination::CursorAhead)
+                    && tokio::runtime::Handle::try_current().is_ok()
+                {
+                    let fetch = self.fetch()?;
+                    self.ahead = Some(tokio::spawn(fetch));
+                }
             }
         }
         Ok(Some(page))
+    }
+
+    /// The request of the page at the current cursor, as a future that owns what it
+    /// needs (so it can run ahead on the runtime). A failed page leaves the cursor as
+    /// it was: asking again fetches it again.
+    fn fetch(&self) -> Result<impl std::future::Future<Output = Result<Page>> + Send + 'static> {
+        let kind = match self.op.result {
+            kind @ (ResultKind::Model(_) | ResultKind::Json) => kind,
+            _ => {
+                return Err(Error::Internal {
+                    reason: format!("{} is paged but lists no items", self.op.name),
+                });
+            }
+        };
+        let mut args = self.args.clone();
+        if let Some(c) = &self.cursor {
+            args = args.with("cursor", c.as_str());
+        }
+        let lang = self.lang;
+        let wire = (self.op.build)(self.op, args).map_err(|e| e.spelled(lang))?;
+        let request = self
+            .client
+            .request(self.op, wire, &self.options)
+            .map_err(|e| e.spelled(lang))?;
+        let client = self.client.clone();
+        let options = self.options.clone();
+        Ok(async move { client.send_page(kind, request, &options).await })
     }
 
     /// Every item of every page, fetched as the stream is read. The stream is boxed,

@@ -9,11 +9,12 @@ use open_connectors::{CallOptions, Client, Error, Lang, Output, RequestSent, ops
 use open_connectors_sandbox::{Config, DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, Sandbox};
 use serde_json::{Map, Value, json};
 
-const CASE_KEYS: [&str; 8] = [
+const CASE_KEYS: [&str; 9] = [
     "description",
     "client",
     "faults",
     "setup",
+    "instance",
     "operation",
     "args",
     "options",
@@ -262,6 +263,16 @@ async fn call(
     Ok((Ok(got), pages))
 }
 
+/// The handle of `for_instance` with a case's token (a string, as the case resolved it).
+fn for_instance(client: &Client, token: &Value) -> Result<Client, Failed> {
+    let token = token
+        .as_str()
+        .ok_or_else(|| fail(format!("instance must be a token (text), got {token}")))?;
+    client
+        .for_instance(token.to_owned())
+        .map_err(|e| fail(format!("for_instance: {e}")))
+}
+
 fn call_options(case: &Map<String, Value>) -> Result<CallOptions, Failed> {
     let mut o = CallOptions::new();
     let Some(v) = case.get("options") else {
@@ -333,19 +344,32 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
         .enumerate()
     {
         let step = obj(step, "setup step")?;
-        check_keys(step, &["operation", "args"], "setup step")?;
+        check_keys(step, &["operation", "args", "instance"], "setup step")?;
         let op = step.get("operation").and_then(Value::as_str).unwrap_or("");
         let c = client
             .as_ref()
             .map_err(|e| fail(format!("setup needs a client: {e}")))?;
         let step_args = resolve(step.get("args").unwrap_or(&json!({})), &setup_results)?;
-        let out = call(c, op, &step_args, &CallOptions::new())
+        let c = match step.get("instance") {
+            Some(t) => for_instance(c, &resolve(t, &setup_results)?)?,
+            None => c.clone(),
+        };
+        let out = call(&c, op, &step_args, &CallOptions::new())
             .await?
             .0
             .map_err(|e| fail(format!("setup step {i} failed: {e}")))?;
         setup_results.push(out.raw);
     }
     let args = resolve(&args, &setup_results)?;
+    // An instance's call: made on the handle of `for_instance` with the case's token.
+    let instance_token = match case.get("instance") {
+        Some(t) => Some(resolve(t, &setup_results)?),
+        None => None,
+    };
+    let client = match (&client, &instance_token) {
+        (Ok(c), Some(t)) => Ok(for_instance(c, t)?),
+        _ => client,
+    };
     let before = control.journal().await?.len();
 
     let (outcome, pages) = match &client {
@@ -363,6 +387,9 @@ async fn run_case_async(case: &Map<String, Value>, sandbox: &Sandbox) -> Result<
     }
 
     let mut secrets: Vec<String> = Vec::new();
+    if let Some(Value::String(t)) = &instance_token {
+        secrets.push(t.clone());
+    }
     for k in ["user_secret", "organization_secret"] {
         secrets.push(
             settings

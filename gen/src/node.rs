@@ -73,7 +73,90 @@ fn options_type(op: &Operation) -> String {
     if let Some(first) = name.get_mut(0..1) {
         first.make_ascii_uppercase();
     }
-    format!("{name}Options")
+    // An instance client's options (`request` would clash with `RequestOptions`).
+    let prefix = if instance_scoped(op) { "Hub" } else { "" };
+    format!("{prefix}{name}Options")
+}
+
+/// The method declarations of one class of `index.d.ts`.
+fn dts_methods(o: &mut String, ops: &[&Operation]) {
+    for op in ops {
+        jsdoc(o, "  ", &format!("{} {}", op.summary, op.doc));
+        let mut params: Vec<String> = positional(op)
+            .iter()
+            .map(|p| format!("{}: {}", camel_case(p.name), param_ts(p.ty)))
+            .collect();
+        let kw = keyword(op);
+        if !kw.is_empty() {
+            let required = kw.iter().any(|p| p.required);
+            params.push(format!(
+                "options{}: {}",
+                if required { "" } else { "?" },
+                options_type(op)
+            ));
+        }
+        params.push("requestOptions?: RequestOptions".to_owned());
+        let result = match op.result {
+            ResultKind::Model(m) if op.pagination.is_some() => format!("Pager<{}>", m.name),
+            ResultKind::Json if op.pagination.is_some() => "Pager<any>".to_owned(),
+            ResultKind::Model(m) => format!("Promise<{}>", m.name),
+            ResultKind::Models(m) => format!("Promise<{}[]>", m.name),
+            ResultKind::Text(_) => "Promise<string>".to_owned(),
+            ResultKind::Json => "Promise<any>".to_owned(),
+            ResultKind::Response => "Promise<Response>".to_owned(),
+            ResultKind::Nothing => "Promise<void>".to_owned(),
+        };
+        let _ = writeln!(o, "  {}({}): {result}", method_name(op), params.join(", "));
+    }
+}
+
+fn instance_scoped(op: &Operation) -> bool {
+    crate::python::scope(op) == "instance"
+}
+
+/// The methods of one class of `index.js`: each operation's call of the generic path.
+fn js_methods(o: &mut String, ops: &[&Operation]) {
+    for op in ops {
+        o.push('\n');
+        jsdoc(o, "  ", &format!("{} {}", op.summary, op.doc));
+        let pos: Vec<String> = positional(op).iter().map(|p| camel_case(p.name)).collect();
+        let has_kw = !keyword(op).is_empty();
+        let mut params = pos.clone();
+        if has_kw {
+            params.push("options".to_owned());
+        }
+        params.push("requestOptions".to_owned());
+        let args = if op.node_single_object {
+            "options".to_owned()
+        } else if has_kw {
+            format!("{{ ...options, {} }}", pos.join(", "))
+        } else {
+            format!("{{ {} }}", pos.join(", "))
+        };
+        if op.pagination.is_some() {
+            // A pager is returned at once (`for await`); the arguments are checked now
+            // and nothing is sent until the first page is asked for.
+            let _ = writeln!(
+                o,
+                "  {}({}) {{\n    return this._pager('{}', {args}, requestOptions)\n  }}",
+                method_name(op),
+                params.join(", "),
+                op.name
+            );
+            continue;
+        }
+        let call = format!("this._call('{}', {args}, requestOptions)", op.name);
+        let body = match op.result {
+            ResultKind::Nothing => format!("await {call}"),
+            _ => format!("return {call}"),
+        };
+        let _ = writeln!(
+            o,
+            "  async {}({}) {{\n    {body}\n  }}",
+            method_name(op),
+            params.join(", ")
+        );
+    }
 }
 
 fn index_js() -> String {
@@ -160,48 +243,21 @@ fn index_js() -> String {
         "",
         "A client of the platform API. One client shares one connection pool; it is safe to make many calls on it at once. Settings not given fall back to the `OPEN_CONNECTORS_*` environment.",
     );
-    o.push_str("class Client extends rt.ClientBase {\n  /** @param {import('./index').ClientOptions} [options] */\n  constructor(options) {\n    super(options, ERRORS, MODELS)\n  }\n");
-    for op in OPERATIONS {
-        o.push('\n');
-        jsdoc(&mut o, "  ", &format!("{} {}", op.summary, op.doc));
-        let pos: Vec<String> = positional(op).iter().map(|p| camel_case(p.name)).collect();
-        let has_kw = !keyword(op).is_empty();
-        let mut params = pos.clone();
-        if has_kw {
-            params.push("options".to_owned());
-        }
-        params.push("requestOptions".to_owned());
-        let args = if op.node_single_object {
-            "options".to_owned()
-        } else if has_kw {
-            format!("{{ ...options, {} }}", pos.join(", "))
-        } else {
-            format!("{{ {} }}", pos.join(", "))
-        };
-        if op.pagination.is_some() {
-            // A pager is returned at once (`for await`); the arguments are checked now
-            // and nothing is sent until the first page is asked for.
-            let _ = writeln!(
-                o,
-                "  {}({}) {{\n    return this._pager('{}', {args}, requestOptions)\n  }}",
-                method_name(op),
-                params.join(", "),
-                op.name
-            );
-            continue;
-        }
-        let call = format!("this._call('{}', {args}, requestOptions)", op.name);
-        let body = match op.result {
-            ResultKind::Nothing => format!("await {call}"),
-            _ => format!("return {call}"),
-        };
-        let _ = writeln!(
-            o,
-            "  async {}({}) {{\n    {body}\n  }}",
-            method_name(op),
-            params.join(", ")
-        );
-    }
+    o.push_str("class Client extends rt.ClientBase {\n  /** @param {import('./index').ClientOptions} [options] */\n  constructor(options) {\n    super(options, ERRORS, MODELS)\n  }\n\n  /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */\n  forInstance(tokenOrInstance) {\n    return new InstanceClient(this._forInstance(tokenOrInstance))\n  }\n");
+    let org: Vec<&Operation> = OPERATIONS
+        .iter()
+        .filter(|op| !instance_scoped(op))
+        .collect();
+    js_methods(&mut o, &org);
+    o.push_str("}\n\n");
+    jsdoc(
+        &mut o,
+        "",
+        "A client of one instance (`client.forInstance(token)`): calls to the connected service through the instance's hub, authorized by its token, on the client's connections and settings.",
+    );
+    o.push_str("class InstanceClient extends rt.ClientBase {\n  constructor(handle) {\n    super(handle, ERRORS, MODELS)\n  }\n");
+    let inst: Vec<&Operation> = OPERATIONS.iter().filter(|op| instance_scoped(op)).collect();
+    js_methods(&mut o, &inst);
     o.push_str("}\n\n");
     o.push_str("/** Every operation: its method, positional arguments and options (for tools and the shared case runner). */\nconst OPERATIONS = {\n");
     for op in OPERATIONS {
@@ -215,16 +271,20 @@ fn index_js() -> String {
             .collect();
         let _ = writeln!(
             o,
-            "  {}: {{ method: '{}', positional: [{}], options: [{}], result: {}, kind: '{}' }},",
+            "  {}: {{ method: '{}', positional: [{}], options: [{}], result: {}, kind: '{}', scope: '{}' }},",
             op.name,
             method_name(op),
             pos.join(", "),
             kw.join(", "),
             match op.result {
                 ResultKind::Model(m) | ResultKind::Models(m) => format!("'{}'", m.name),
-                ResultKind::Text(_) | ResultKind::Nothing => "null".to_owned(),
+                ResultKind::Text(_)
+                | ResultKind::Json
+                | ResultKind::Response
+                | ResultKind::Nothing => "null".to_owned(),
             },
-            crate::python::result_kind(op)
+            crate::python::result_kind(op),
+            crate::python::scope(op)
         );
     }
     o.push_str("}\n\n");
@@ -253,7 +313,7 @@ fn index_js() -> String {
         "",
         "A field name for an OCNQL query, in backticks when it is not a plain identifier (`address.city`).",
     );
-    o.push_str("function ocnqlField(name) {\n  return rt.ocnqlField(name, ERRORS)\n}\n\nmodule.exports = {\n  Client,\n  Pager: rt.Pager,\n  Page: rt.Page,\n  parseOAuthCallback,\n  verifyWebhook,\n  ocnql,\n  ocnqlField,\n");
+    o.push_str("function ocnqlField(name) {\n  return rt.ocnqlField(name, ERRORS)\n}\n\nmodule.exports = {\n  Client,\n  InstanceClient,\n  Response: rt.Response,\n  Pager: rt.Pager,\n  Page: rt.Page,\n  parseOAuthCallback,\n  verifyWebhook,\n  ocnql,\n  ocnqlField,\n");
     for m in MODELS {
         let _ = writeln!(o, "  {},", m.name);
     }
@@ -277,7 +337,10 @@ fn param_ts(ty: ParamType) -> String {
             .collect::<Vec<_>>()
             .join(" | "),
         ParamType::Bool => "boolean".to_owned(),
-        ParamType::PageSize => "number".to_owned(),
+        ParamType::PageSize(_) => "number".to_owned(),
+        ParamType::Path => "string".to_owned(),
+        ParamType::Json => "unknown".to_owned(),
+        ParamType::Headers => "Record<string, string>".to_owned(),
     }
 }
 
@@ -386,7 +449,12 @@ fn index_dts() -> String {
         }
         let _ = write!(
             o,
-            "\n/** The options of {{@link Client.{}}}. */\nexport interface {} {{\n",
+            "\n/** The options of {{@link {}.{}}}. */\nexport interface {} {{\n",
+            if instance_scoped(op) {
+                "InstanceClient"
+            } else {
+                "Client"
+            },
             method_name(op),
             options_type(op)
         );
@@ -407,33 +475,23 @@ fn index_dts() -> String {
         "",
         "A client of the platform API. One client shares one connection pool; it is safe to make many calls on it at once.",
     );
-    o.push_str("export declare class Client {\n  constructor(options?: ClientOptions)\n");
-    for op in OPERATIONS {
-        jsdoc(&mut o, "  ", &format!("{} {}", op.summary, op.doc));
-        let mut params: Vec<String> = positional(op)
-            .iter()
-            .map(|p| format!("{}: {}", camel_case(p.name), param_ts(p.ty)))
-            .collect();
-        let kw = keyword(op);
-        if !kw.is_empty() {
-            let required = kw.iter().any(|p| p.required);
-            params.push(format!(
-                "options{}: {}",
-                if required { "" } else { "?" },
-                options_type(op)
-            ));
-        }
-        params.push("requestOptions?: RequestOptions".to_owned());
-        let result = match op.result {
-            ResultKind::Model(m) if op.pagination.is_some() => format!("Pager<{}>", m.name),
-            ResultKind::Model(m) => format!("Promise<{}>", m.name),
-            ResultKind::Models(m) => format!("Promise<{}[]>", m.name),
-            ResultKind::Text(_) => "Promise<string>".to_owned(),
-            ResultKind::Nothing => "Promise<void>".to_owned(),
-        };
-        let _ = writeln!(o, "  {}({}): {result}", method_name(op), params.join(", "));
-    }
+    o.push_str("export declare class Client {\n  constructor(options?: ClientOptions)\n  /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */\n  forInstance(tokenOrInstance: string | Instance): InstanceClient\n");
+    let org: Vec<&Operation> = OPERATIONS
+        .iter()
+        .filter(|op| !instance_scoped(op))
+        .collect();
+    dts_methods(&mut o, &org);
     o.push_str("  /** The base URL in use. */\n  readonly baseUrl: string\n  /** The timeout of one attempt, in milliseconds. */\n  readonly timeout: number\n  /** Retries after the first attempt. */\n  readonly maxRetries: number\n  /** The user agent sent. */\n  readonly userAgent: string\n  /** The client's settings, without its secrets. */\n  toJSON(): { baseUrl: string; timeout: number; maxRetries: number }\n}\n");
+    o.push('\n');
+    jsdoc(
+        &mut o,
+        "",
+        "A client of one instance (`client.forInstance(token)`): calls to the connected service through the instance's hub, authorized by its token, on the client's connections and settings.",
+    );
+    o.push_str("export declare class InstanceClient {\n");
+    let inst: Vec<&Operation> = OPERATIONS.iter().filter(|op| instance_scoped(op)).collect();
+    dts_methods(&mut o, &inst);
+    o.push_str("  /** The base URL the paths are relative to. */\n  readonly baseUrl: string\n}\n\n/** The whole answer of `InstanceClient.request` (2xx only: other statuses throw). */\nexport declare class Response {\n  /** The HTTP status. */\n  readonly status: number\n  /** The headers, names in lower case. */\n  readonly headers: Record<string, string>\n  /** `elements-request-id`. */\n  readonly requestId: string | null\n  /** `elements-next-page-token`: pass it as `cursor` for the next page. */\n  readonly nextCursor: string | null\n  /** `elements-total-count`, when the platform sends it. */\n  readonly totalCount: number | null\n  /** The body as text. */\n  readonly text: string\n  /** The body as JSON; an empty body is null. */\n  json(): any\n  /** status, requestId, nextCursor, totalCount, headers and the body (JSON, else text). */\n  toJSON(): { status: number; requestId: string | null; nextCursor: string | null; totalCount: number | null; headers: Record<string, string>; body: unknown }\n}\n");
     for c in ERROR_CLASSES {
         o.push('\n');
         jsdoc(&mut o, "", c.doc);
@@ -480,6 +538,8 @@ fn is_within(c: &ErrorClass, ancestor: &str) -> bool {
 fn exported() -> Vec<&'static str> {
     let mut names = vec![
         "Client",
+        "InstanceClient",
+        "Response",
         "Pager",
         "Page",
         "parseOAuthCallback",

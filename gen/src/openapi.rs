@@ -69,9 +69,10 @@ fn param_schema(ty: ParamType) -> Value {
         ParamType::Object => json!({"type": "object"}),
         ParamType::OneOf(words) => json!({"type": "string", "enum": words}),
         ParamType::Bool => json!({"type": "boolean"}),
-        ParamType::PageSize => {
-            json!({"type": "integer", "minimum": 1, "maximum": open_connectors::ops::MAX_PAGE_SIZE})
-        }
+        ParamType::PageSize(max) => json!({"type": "integer", "minimum": 1, "maximum": max}),
+        ParamType::Path => json!({"type": "string", "pattern": "^/"}),
+        ParamType::Json => json!({}),
+        ParamType::Headers => json!({"type": "object", "additionalProperties": {"type": "string"}}),
     }
 }
 
@@ -184,6 +185,9 @@ fn operation(op: &Operation, route: &str, index: usize) -> Value {
             json!({"description": "OK", "content": {"application/json": {
                 "schema": {"$ref": format!("#/components/schemas/{}", m.name)}}}, "links": links})
         }
+        ResultKind::Json | ResultKind::Response => {
+            json!({"description": "OK: the connected service's JSON"})
+        }
         ResultKind::Nothing => json!({"description": "OK (the body, if any, carries nothing)"}),
     };
     let error = json!({"description": "The platform's error body", "content": {"application/json": {
@@ -222,7 +226,12 @@ fn leak(s: &str) -> &'static str {
 
 fn document() -> Value {
     let mut paths = Map::new();
-    for op in OPERATIONS {
+    // The hub operations take their route as an argument (`{path}`): the document lists
+    // the platform's own routes.
+    for op in OPERATIONS
+        .iter()
+        .filter(|op| !op.routes.iter().any(|r| r.starts_with("{path}")))
+    {
         for (i, route) in op.routes.iter().enumerate() {
             let entry = paths
                 .entry(route.to_string())

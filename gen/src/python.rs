@@ -285,7 +285,10 @@ fn param_type(ty: ParamType) -> String {
             format!("Literal[{}]", w.join(", "))
         }
         ParamType::Bool => "bool".to_owned(),
-        ParamType::PageSize => "int".to_owned(),
+        ParamType::PageSize(_) => "int".to_owned(),
+        ParamType::Path => "str".to_owned(),
+        ParamType::Json => "Any".to_owned(),
+        ParamType::Headers => "Mapping[str, str]".to_owned(),
     }
 }
 
@@ -320,29 +323,50 @@ fn result_type(op: &Operation, asynchronous: bool) -> String {
             };
             format!("_base.{pager}[{}]", m.name)
         }
+        ResultKind::Json if op.pagination.is_some() => {
+            let pager = if asynchronous {
+                "AsyncPager"
+            } else {
+                "SyncPager"
+            };
+            format!("_base.{pager}[Any]")
+        }
         ResultKind::Model(m) => m.name.to_owned(),
         ResultKind::Models(m) => format!("List[{}]", m.name),
         ResultKind::Text(_) => "str".to_owned(),
+        ResultKind::Json => "Any".to_owned(),
+        ResultKind::Response => "_base.Response".to_owned(),
         ResultKind::Nothing => "None".to_owned(),
     }
 }
 
 /// What the shared case runner and tools read of a result: `model`, `models`,
-/// `text`, `pager` or `nothing`.
+/// `text`, `json`, `response`, `pager` or `nothing`.
 pub fn result_kind(op: &Operation) -> &'static str {
     match op.result {
-        ResultKind::Model(_) if op.pagination.is_some() => "pager",
+        ResultKind::Model(_) | ResultKind::Json if op.pagination.is_some() => "pager",
         ResultKind::Model(_) => "model",
         ResultKind::Models(_) => "models",
         ResultKind::Text(_) => "text",
+        ResultKind::Json => "json",
+        ResultKind::Response => "response",
         ResultKind::Nothing => "nothing",
+    }
+}
+
+/// Whose client an operation is a method of: `organization` (the client) or
+/// `instance` (the handle of `for_instance`).
+pub fn scope(op: &Operation) -> &'static str {
+    match op.auth {
+        open_connectors::ops::AuthScope::Organization => "organization",
+        open_connectors::ops::AuthScope::Instance => "instance",
     }
 }
 
 fn result_model(op: &Operation) -> Option<&'static str> {
     match op.result {
         ResultKind::Model(m) | ResultKind::Models(m) => Some(m.name),
-        ResultKind::Text(_) | ResultKind::Nothing => None,
+        ResultKind::Text(_) | ResultKind::Json | ResultKind::Response | ResultKind::Nothing => None,
     }
 }
 
@@ -427,7 +451,11 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         given.join(" or "),
         names.join(", ")
     );
-    if let (true, ResultKind::Model(m)) = (paged, op.result) {
+    let item_model = match op.result {
+        ResultKind::Model(m) => Some(m.name),
+        _ => None,
+    };
+    if paged {
         let pager = if asynchronous {
             "AsyncPager"
         } else {
@@ -444,7 +472,7 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
         let _ = writeln!(
             o,
             "            }},\n            options,\n            {},\n        )",
-            m.name
+            item_model.unwrap_or("None")
         );
         return;
     }
@@ -482,6 +510,8 @@ fn method(o: &mut String, op: &Operation, asynchronous: bool) {
             );
         }
         ResultKind::Text(_) => o.push_str("        return str(native)\n"),
+        ResultKind::Json => o.push_str("        return native\n"),
+        ResultKind::Response => o.push_str("        return _base.Response._from_native(native)\n"),
         ResultKind::Nothing => {}
     }
 }
@@ -520,7 +550,7 @@ fn client() -> String {
     o.push_str("from __future__ import annotations\n\nfrom typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union\n\nfrom . import _base\n");
     let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
     let _ = writeln!(o, "from ._models import {}", models.join(", "));
-    o.push_str("\n__all__ = [\"Client\", \"AsyncClient\", \"OPERATIONS\"]\n\n");
+    o.push_str("\n__all__ = [\"Client\", \"AsyncClient\", \"InstanceClient\", \"AsyncInstanceClient\", \"OPERATIONS\"]\n\n");
     o.push_str("#: Every operation: its Python method, positional and keyword parameters, result\n#: model and routes (for tools and the shared case runner).\nOPERATIONS: Dict[str, Dict[str, Any]] = {\n");
     for op in OPERATIONS {
         let pos: Vec<String> = op
@@ -538,7 +568,7 @@ fn client() -> String {
         let routes: Vec<String> = op.routes.iter().map(|r| format!("\"{r}\"")).collect();
         let _ = writeln!(
             o,
-            "    \"{}\": {{\n        \"method\": \"{}\",\n        \"routes\": [{}],\n        \"positional\": [{}],\n        \"keyword\": [{}],\n        \"result\": {},\n        \"kind\": \"{}\",\n    }},",
+            "    \"{}\": {{\n        \"method\": \"{}\",\n        \"routes\": [{}],\n        \"positional\": [{}],\n        \"keyword\": [{}],\n        \"result\": {},\n        \"kind\": \"{}\",\n        \"scope\": \"{}\",\n    }},",
             op.name,
             op.method,
             routes.join(", "),
@@ -548,7 +578,8 @@ fn client() -> String {
                 Some(m) => format!("\"{m}\""),
                 None => "None".to_owned(),
             },
-            result_kind(op)
+            result_kind(op),
+            scope(op)
         );
     }
     o.push_str("}\n");
@@ -570,7 +601,35 @@ fn client() -> String {
         docstring(&mut o, "    ", doc);
         o.push_str("\n    __slots__ = ()\n");
         constructor(&mut o);
-        for op in OPERATIONS {
+        let instance_class = if asynchronous {
+            "AsyncInstanceClient"
+        } else {
+            "InstanceClient"
+        };
+        let _ = write!(
+            o,
+            "\n    def for_instance(self, token_or_instance: Union[str, Instance]) -> {instance_class}:\n        \"\"\"A client of one instance: its calls (``request``, ``get``, ``post``, ``paginate``...)\n        carry the instance's token, on this client's connections and settings.\n\n        Args:\n            token_or_instance: The instance's ``token``, or the Instance itself.\n        \"\"\"\n        return {instance_class}(self._native.for_instance(_base.token_of(token_or_instance)))\n"
+        );
+        for op in OPERATIONS.iter().filter(|op| scope(op) == "organization") {
+            method(&mut o, op, asynchronous);
+        }
+    }
+    for (class, asynchronous, doc) in [
+        (
+            "InstanceClient",
+            false,
+            "A client of one instance (``client.for_instance(token)``): calls to the connected service through the instance's hub, authorized by its token. Shares the client's connections, settings and closing.",
+        ),
+        (
+            "AsyncInstanceClient",
+            true,
+            "The asyncio client of one instance (``async_client.for_instance(token)``): its methods are coroutine functions; ``paginate`` returns an async iterable.",
+        ),
+    ] {
+        let _ = write!(o, "\n\nclass {class}(_base.InstanceBase):\n");
+        docstring(&mut o, "    ", doc);
+        o.push_str("\n    __slots__ = ()\n");
+        for op in OPERATIONS.iter().filter(|op| scope(op) == "instance") {
             method(&mut o, op, asynchronous);
         }
     }
@@ -606,7 +665,7 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
 "#,
     );
     o.push_str(
-        "from ._base import AsyncPager, Page, SyncPager, ocnql, ocnql_field, parse_oauth_callback, verify_webhook\nfrom ._client import OPERATIONS, AsyncClient, Client\nfrom ._exceptions import (\n",
+        "from ._base import AsyncPager, Page, Response, SyncPager, ocnql, ocnql_field, parse_oauth_callback, verify_webhook\nfrom ._client import OPERATIONS, AsyncClient, AsyncInstanceClient, Client, InstanceClient\nfrom ._exceptions import (\n",
     );
     let mut classes: Vec<&str> = ERROR_CLASSES.iter().map(|c| c.name).collect();
     classes.sort_unstable();
@@ -616,7 +675,7 @@ Logs go to the standard ``logging`` logger ``"open_connectors"``.
     o.push_str(")\n");
     let models: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
     let _ = writeln!(o, "from ._models import {}", models.join(", "));
-    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"OPERATIONS\",\n    \"Page\",\n    \"SyncPager\",\n    \"AsyncPager\",\n    \"parse_oauth_callback\",\n    \"verify_webhook\",\n    \"ocnql\",\n    \"ocnql_field\",\n");
+    o.push_str("from ._native import __version__\n\n__all__ = [\n    \"__version__\",\n    \"Client\",\n    \"AsyncClient\",\n    \"InstanceClient\",\n    \"AsyncInstanceClient\",\n    \"Response\",\n    \"OPERATIONS\",\n    \"Page\",\n    \"SyncPager\",\n    \"AsyncPager\",\n    \"parse_oauth_callback\",\n    \"verify_webhook\",\n    \"ocnql\",\n    \"ocnql_field\",\n");
     for m in &models {
         let _ = writeln!(o, "    \"{m}\",");
     }

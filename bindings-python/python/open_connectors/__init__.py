@@ -22,8 +22,8 @@ Settings not given fall back to the environment: ``OPEN_CONNECTORS_BASE_URL`` (o
 Logs go to the standard ``logging`` logger ``"open_connectors"``.
 """
 
-from ._base import AsyncPager, Page, SyncPager, ocnql, ocnql_field, parse_oauth_callback, verify_webhook
-from ._client import OPERATIONS, AsyncClient, Client
+from ._base import AsyncPager, Page, Response, SyncPager, ocnql, ocnql_field, parse_oauth_callback, verify_webhook
+from ._client import OPERATIONS, AsyncClient, AsyncInstanceClient, Client, InstanceClient
 from ._exceptions import (
     ApiConnectionError,
     ApiStatusError,
@@ -50,6 +50,9 @@ __all__ = [
     "__version__",
     "Client",
     "AsyncClient",
+    "InstanceClient",
+    "AsyncInstanceClient",
+    "Response",
     "OPERATIONS",
     "Page",
     "SyncPager",

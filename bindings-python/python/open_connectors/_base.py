@@ -28,6 +28,7 @@ from typing import (
     Type,
     TypeVar,
     Union,
+    cast,
 )
 
 from . import _native
@@ -48,6 +49,9 @@ __all__ = [
     "verify_webhook",
     "ocnql",
     "ocnql_field",
+    "Response",
+    "InstanceBase",
+    "token_of",
     "to_datetime",
 ]
 
@@ -179,7 +183,7 @@ class Model:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
-T = TypeVar("T", bound=Model)
+T = TypeVar("T")
 
 
 class Page(Generic[T]):
@@ -222,7 +226,7 @@ class _PagerBase(Generic[T]):
         name: str,
         args: Dict[str, Any],
         options: Optional[Dict[str, Any]],
-        model: Type[T],
+        model: Optional[Type[Model]],
     ) -> None:
         self._client = client
         self._name = name
@@ -244,7 +248,9 @@ class _PagerBase(Generic[T]):
     def _page(self, got: Tuple[List[Any], Optional[str], Optional[int]]) -> Page[T]:
         items, next_cursor, total_count = got
         model = self._model
-        return Page([model._from_native(n) for n in items], next_cursor, total_count)
+        if model is None:  # records of a hub listing: plain JSON values
+            return Page(items, next_cursor, total_count)
+        return Page([cast(T, model._from_native(n)) for n in items], next_cursor, total_count)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._name})"
@@ -505,3 +511,110 @@ def ocnql_field(name: str) -> str:
         reason = f"must be a str, got {type(name).__name__}"
         raise InvalidInputError(f"invalid input: name: {reason}", field="name", reason=reason)
     return _native.ocnql_quote_field(name)
+
+
+class Response:
+    """The whole answer of ``InstanceClient.request``: ``status``, ``headers`` (names
+    in lower case), ``request_id`` (``elements-request-id``), ``next_cursor`` and
+    ``total_count`` (the pagination headers), the body as ``content`` (bytes) or
+    ``text``, and ``json()``. Only 2xx answers arrive here: other statuses raise."""
+
+    __slots__ = ("status", "headers", "request_id", "next_cursor", "total_count", "content")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        request_id: Optional[str],
+        next_cursor: Optional[str],
+        total_count: Optional[int],
+        content: bytes,
+    ) -> None:
+        self.status = status
+        self.headers: Dict[str, str] = dict(headers)
+        self.request_id = request_id
+        self.next_cursor = next_cursor
+        self.total_count = total_count
+        self.content = content
+
+    @classmethod
+    def _from_native(cls, native: Any) -> "Response":
+        status, headers, request_id, next_cursor, total_count, content = native
+        return cls(status, dict(headers), request_id, next_cursor, total_count, bytes(content))
+
+    @property
+    def text(self) -> str:
+        """The body as text (UTF-8, invalid bytes replaced)."""
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON (big integers exact); an empty body is None. A body that is
+        not JSON raises ResponseDecodeError."""
+        if not self.content.strip():
+            return None
+        try:
+            return json.loads(self.content)
+        except (ValueError, RecursionError) as e:
+            from ._exceptions import ResponseDecodeError
+
+            reason = f"the answer is not JSON ({type(e).__name__})"
+            raise ResponseDecodeError(
+                f"could not decode the answer: {reason}",
+                code="decode",
+                status=self.status,
+                request_id=self.request_id,
+                reason=reason,
+            ) from None
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Everything but the raw bytes, as the other languages show it: status,
+        requestId, nextCursor, totalCount, headers, and the body (JSON, else text)."""
+        try:
+            body: Any = self.json()
+        except Exception:  # noqa: BLE001 - a body that is not JSON is shown as text
+            body = self.text
+        return {
+            "status": self.status,
+            "requestId": self.request_id,
+            "nextCursor": self.next_cursor,
+            "totalCount": self.total_count,
+            "headers": dict(self.headers),
+            "body": body,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Response(status={self.status}, request_id={self.request_id!r}, "
+            f"next_cursor={self.next_cursor!r}, total_count={self.total_count!r}, "
+            f"content=<{len(self.content)} bytes>)"
+        )
+
+
+def token_of(token_or_instance: Any) -> str:
+    """The instance token of ``for_instance``'s argument: a str, or an Instance."""
+    from ._exceptions import InvalidInputError
+
+    if isinstance(token_or_instance, str):
+        return token_or_instance
+    token = getattr(token_or_instance, "token", None)
+    if isinstance(token, str) and isinstance(token_or_instance, Model):
+        return token
+    reason = f"must be an instance token (str) or an Instance, got {type(token_or_instance).__name__}"
+    raise InvalidInputError(f"invalid input: token: {reason}", field="token", reason=reason)
+
+
+class InstanceBase:
+    """What both instance clients share: the native handle that carries the token."""
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: "_native.NativeClient") -> None:
+        self._native = native
+
+    @property
+    def base_url(self) -> str:
+        """The base URL the paths are relative to."""
+        return self._native.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, token='[REDACTED]')"

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 from . import _base
 from ._models import Instance, Element, ConfigField, OAuth1Token, OAuthCallback
 
-__all__ = ["Client", "AsyncClient", "OPERATIONS"]
+__all__ = ["Client", "AsyncClient", "InstanceClient", "AsyncInstanceClient", "OPERATIONS"]
 
 #: Every operation: its Python method, positional and keyword parameters, result
 #: model and routes (for tools and the shared case runner).
@@ -21,6 +21,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["name", "tags", "configuration", "provider_data", "external_authentication", "endpoint", "extra", "validate"],
         "result": "Instance",
         "kind": "model",
+        "scope": "organization",
     },
     "get_instance": {
         "method": "GET",
@@ -29,6 +30,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": [],
         "result": "Instance",
         "kind": "model",
+        "scope": "organization",
     },
     "delete_instance": {
         "method": "DELETE",
@@ -37,6 +39,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": [],
         "result": None,
         "kind": "nothing",
+        "scope": "organization",
     },
     "list_instances": {
         "method": "GET",
@@ -45,6 +48,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["tags", "search", "hydrate", "page_size", "cursor"],
         "result": "Instance",
         "kind": "pager",
+        "scope": "organization",
     },
     "update_instance": {
         "method": "PATCH",
@@ -53,6 +57,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["name", "tags", "configuration", "extra"],
         "result": "Instance",
         "kind": "model",
+        "scope": "organization",
     },
     "reauthenticate_instance": {
         "method": "PUT",
@@ -61,6 +66,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["code", "configuration"],
         "result": "Instance",
         "kind": "model",
+        "scope": "organization",
     },
     "enable_instance": {
         "method": "PUT",
@@ -69,6 +75,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": [],
         "result": None,
         "kind": "nothing",
+        "scope": "organization",
     },
     "disable_instance": {
         "method": "DELETE",
@@ -77,6 +84,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": [],
         "result": None,
         "kind": "nothing",
+        "scope": "organization",
     },
     "get_oauth_url": {
         "method": "GET",
@@ -85,6 +93,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["api_key", "api_secret", "callback_url", "scope", "state", "site_address", "request_token", "extra"],
         "result": None,
         "kind": "text",
+        "scope": "organization",
     },
     "get_oauth1_token": {
         "method": "GET",
@@ -93,6 +102,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["api_key", "api_secret", "callback_url"],
         "result": "OAuth1Token",
         "kind": "model",
+        "scope": "organization",
     },
     "list_elements": {
         "method": "GET",
@@ -101,6 +111,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": ["page_size", "cursor"],
         "result": "Element",
         "kind": "pager",
+        "scope": "organization",
     },
     "get_element": {
         "method": "GET",
@@ -109,6 +120,7 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": [],
         "result": "Element",
         "kind": "model",
+        "scope": "organization",
     },
     "get_element_configuration": {
         "method": "GET",
@@ -117,6 +129,70 @@ OPERATIONS: Dict[str, Dict[str, Any]] = {
         "keyword": [],
         "result": "ConfigField",
         "kind": "models",
+        "scope": "organization",
+    },
+    "request": {
+        "method": "GET",
+        "routes": ["{path}"],
+        "positional": ["method", "path"],
+        "keyword": ["query", "json", "headers"],
+        "result": None,
+        "kind": "response",
+        "scope": "instance",
+    },
+    "get": {
+        "method": "GET",
+        "routes": ["{path}"],
+        "positional": ["path"],
+        "keyword": ["query", "headers"],
+        "result": None,
+        "kind": "json",
+        "scope": "instance",
+    },
+    "post": {
+        "method": "POST",
+        "routes": ["{path}"],
+        "positional": ["path"],
+        "keyword": ["json", "query", "headers"],
+        "result": None,
+        "kind": "json",
+        "scope": "instance",
+    },
+    "put": {
+        "method": "PUT",
+        "routes": ["{path}"],
+        "positional": ["path"],
+        "keyword": ["json", "query", "headers"],
+        "result": None,
+        "kind": "json",
+        "scope": "instance",
+    },
+    "patch": {
+        "method": "PATCH",
+        "routes": ["{path}"],
+        "positional": ["path"],
+        "keyword": ["json", "query", "headers"],
+        "result": None,
+        "kind": "json",
+        "scope": "instance",
+    },
+    "delete": {
+        "method": "DELETE",
+        "routes": ["{path}"],
+        "positional": ["path"],
+        "keyword": ["query", "headers"],
+        "result": None,
+        "kind": "json",
+        "scope": "instance",
+    },
+    "paginate": {
+        "method": "GET",
+        "routes": ["{path}"],
+        "positional": ["path"],
+        "keyword": ["where", "page_size", "query", "cursor"],
+        "result": None,
+        "kind": "pager",
+        "scope": "instance",
     },
 }
 
@@ -181,6 +257,15 @@ class Client(_base.SyncClient):
             max_response_size=max_response_size,
             env_proxy=env_proxy,
         )
+
+    def for_instance(self, token_or_instance: Union[str, Instance]) -> InstanceClient:
+        """A client of one instance: its calls (``request``, ``get``, ``post``, ``paginate``...)
+        carry the instance's token, on this client's connections and settings.
+
+        Args:
+            token_or_instance: The instance's ``token``, or the Instance itself.
+        """
+        return InstanceClient(self._native.for_instance(_base.token_of(token_or_instance)))
 
     def create_instance(
         self,
@@ -794,6 +879,15 @@ class AsyncClient(_base.AsyncClient):
             env_proxy=env_proxy,
         )
 
+    def for_instance(self, token_or_instance: Union[str, Instance]) -> AsyncInstanceClient:
+        """A client of one instance: its calls (``request``, ``get``, ``post``, ``paginate``...)
+        carry the instance's token, on this client's connections and settings.
+
+        Args:
+            token_or_instance: The instance's ``token``, or the Instance itself.
+        """
+        return AsyncInstanceClient(self._native.for_instance(_base.token_of(token_or_instance)))
+
     async def create_instance(
         self,
         element: Union[str, int],
@@ -1343,3 +1437,644 @@ class AsyncClient(_base.AsyncClient):
         finally:
             _base.emit_logs()
         return [ConfigField._from_native(n) for n in native]
+
+
+class InstanceClient(_base.InstanceBase):
+    """
+    A client of one instance (````client.for_instance(token)````): calls to the
+    connected service through the instance's hub, authorized by its token. Shares the
+    client's connections, settings and closing.
+    """
+
+    __slots__ = ()
+
+    def request(
+        self,
+        method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"],
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        json: Optional[Any] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.Response:
+        """Sends a request to the connected service through the instance.
+
+        Any method on any route of the instance's hub: the whole response (status,
+        headers, request id, pagination headers, body). GET, PUT and DELETE are retried
+        on connection errors, timeouts, 502-504 and 429 with ``Retry-After``; POST and
+        PATCH never once they may have arrived.
+
+        Args:
+            method: The HTTP method.
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            json: The JSON body (not for GET or DELETE).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "request",
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "json": json,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return _base.Response._from_native(native)
+
+    def get(
+        self,
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """GETs a route of the instance's hub: the decoded JSON.
+
+        Retried on connection errors, timeouts, 502-504 and 429 with ``Retry-After``.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "get",
+                {
+                    "path": path,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    def post(
+        self,
+        path: str,
+        *,
+        json: Optional[Any] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """POSTs JSON to a route of the instance's hub: the decoded JSON.
+
+        Never retried once it may have arrived (it may create a record twice).
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            json: The JSON body (not for GET or DELETE).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "post",
+                {
+                    "path": path,
+                    "json": json,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    def put(
+        self,
+        path: str,
+        *,
+        json: Optional[Any] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """PUTs JSON to a route of the instance's hub: the decoded JSON.
+
+        Replaces the record: retried as an idempotent call.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            json: The JSON body (not for GET or DELETE).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "put",
+                {
+                    "path": path,
+                    "json": json,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    def patch(
+        self,
+        path: str,
+        *,
+        json: Optional[Any] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """PATCHes a record of the instance's hub: the decoded JSON.
+
+        Never retried once it may have arrived.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            json: The JSON body (not for GET or DELETE).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "patch",
+                {
+                    "path": path,
+                    "json": json,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    def delete(
+        self,
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """DELETEs a record of the instance's hub: the decoded JSON (null when empty).
+
+        Retried as an idempotent call.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = self._native.call(
+                "delete",
+                {
+                    "path": path,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        where: Optional[str] = None,
+        page_size: Optional[int] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.SyncPager[Any]:
+        """Lists a route of the instance's hub, page by page: a pager of its records.
+
+        Follows the platform's cursor (``nextPage``, ``elements-next-page-token``),
+        fetching the next page while the caller works on the current one (at most two
+        pages held). Stops on an empty page or a page without a token; a token that
+        repeats is an error. Each page is a GET, retried as any safe call.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            where: An OCNQL filter, e.g. built with ``ocnql(...)``.
+            page_size: Records per page (1 to 5,000).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            cursor: Where to start: the ``next_cursor`` of a page seen before.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        return _base.SyncPager(
+            self._native,
+            "paginate",
+            {
+                "path": path,
+                "where": where,
+                "page_size": page_size,
+                "query": query,
+                "cursor": cursor,
+            },
+            options,
+            None,
+        )
+
+
+class AsyncInstanceClient(_base.InstanceBase):
+    """
+    The asyncio client of one instance (````async_client.for_instance(token)````): its
+    methods are coroutine functions; ````paginate```` returns an async iterable.
+    """
+
+    __slots__ = ()
+
+    async def request(
+        self,
+        method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"],
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        json: Optional[Any] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.Response:
+        """Sends a request to the connected service through the instance.
+
+        Any method on any route of the instance's hub: the whole response (status,
+        headers, request id, pagination headers, body). GET, PUT and DELETE are retried
+        on connection errors, timeouts, 502-504 and 429 with ``Retry-After``; POST and
+        PATCH never once they may have arrived.
+
+        Args:
+            method: The HTTP method.
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            json: The JSON body (not for GET or DELETE).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "request",
+                {
+                    "method": method,
+                    "path": path,
+                    "query": query,
+                    "json": json,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return _base.Response._from_native(native)
+
+    async def get(
+        self,
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """GETs a route of the instance's hub: the decoded JSON.
+
+        Retried on connection errors, timeouts, 502-504 and 429 with ``Retry-After``.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "get",
+                {
+                    "path": path,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    async def post(
+        self,
+        path: str,
+        *,
+        json: Optional[Any] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """POSTs JSON to a route of the instance's hub: the decoded JSON.
+
+        Never retried once it may have arrived (it may create a record twice).
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            json: The JSON body (not for GET or DELETE).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "post",
+                {
+                    "path": path,
+                    "json": json,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    async def put(
+        self,
+        path: str,
+        *,
+        json: Optional[Any] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """PUTs JSON to a route of the instance's hub: the decoded JSON.
+
+        Replaces the record: retried as an idempotent call.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            json: The JSON body (not for GET or DELETE).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "put",
+                {
+                    "path": path,
+                    "json": json,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    async def patch(
+        self,
+        path: str,
+        *,
+        json: Optional[Any] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """PATCHes a record of the instance's hub: the decoded JSON.
+
+        Never retried once it may have arrived.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            json: The JSON body (not for GET or DELETE).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "patch",
+                {
+                    "path": path,
+                    "json": json,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    async def delete(
+        self,
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> Any:
+        """DELETEs a record of the instance's hub: the decoded JSON (null when empty).
+
+        Retried as an idempotent call.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            headers: More headers for this request (not ``Authorization``, ``Host`` and the
+                like).
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        try:
+            native = await self._native.call_async(
+                "delete",
+                {
+                    "path": path,
+                    "query": query,
+                    "headers": headers,
+                },
+                options,
+            )
+        finally:
+            _base.emit_logs()
+        return native
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        where: Optional[str] = None,
+        page_size: Optional[int] = None,
+        query: Optional[Mapping[str, Any]] = None,
+        cursor: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Mapping[str, str]] = None,
+    ) -> _base.AsyncPager[Any]:
+        """Lists a route of the instance's hub, page by page: a pager of its records.
+
+        Follows the platform's cursor (``nextPage``, ``elements-next-page-token``),
+        fetching the next page while the caller works on the current one (at most two
+        pages held). Stops on an empty page or a page without a token; a token that
+        repeats is an error. Each page is a GET, retried as any safe call.
+
+        Args:
+            path: The route, relative to the base URL: ``/hubs/crm/contacts``,
+                ``/hubs/crm/contacts/12``.
+            where: An OCNQL filter, e.g. built with ``ocnql(...)``.
+            page_size: Records per page (1 to 5,000).
+            query: Query parameters: text, numbers or booleans (a list repeats its key).
+            cursor: Where to start: the ``next_cursor`` of a page seen before.
+            timeout: Timeout of each attempt of this call, instead of the client's. In seconds.
+            max_retries: Retries of this call, instead of the client's.
+            extra_headers: More HTTP headers to send with this call.
+        """
+        options = None
+        if timeout is not None or max_retries is not None or extra_headers is not None:
+            options = _base.call_options(timeout, max_retries, extra_headers)
+        return _base.AsyncPager(
+            self._native,
+            "paginate",
+            {
+                "path": path,
+                "where": where,
+                "page_size": page_size,
+                "query": query,
+                "cursor": cursor,
+            },
+            options,
+            None,
+        )

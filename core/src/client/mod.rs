@@ -21,7 +21,9 @@ use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, USER_AGENT};
 use serde_json::Value;
 
+pub(crate) use response::redacted_body as redacted_body_text;
 pub use retry::MAX_RETRY_AFTER;
+pub(crate) use settings::headers as check_headers;
 pub use settings::{
     CALL_OPTIONS, CallOptions, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS, Setting, SettingType,
@@ -36,7 +38,7 @@ use crate::ops::instances::{
     CREATE_INSTANCE, CreateInstance, DELETE_INSTANCE, ElementRef, GET_INSTANCE,
     missing_configuration,
 };
-use crate::ops::{self, Args, Operation, Precheck, RetryClass, Wire};
+use crate::ops::{self, Args, Operation, Precheck, Wire};
 use crate::transport::{HeaderValue, HttpRequest, HttpResponse, Transport, TransportError};
 use auth::Credentials;
 use response::{decode, status_error};
@@ -186,6 +188,7 @@ impl Client {
         wire: Wire,
         options: &CallOptions,
     ) -> Result<HttpRequest> {
+        let method = wire.method.unwrap_or(op.method);
         let mut url = String::with_capacity(self.inner.base_url.len() + wire.path.len() + 16);
         url.push_str(&self.inner.base_url);
         url.push_str(&wire.path);
@@ -209,7 +212,7 @@ impl Client {
             h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
         h.insert(USER_AGENT, self.inner.user_agent.clone());
-        for (k, v) in &options.extra_headers {
+        for (k, v) in wire.headers.iter().chain(&options.extra_headers) {
             let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(k.as_bytes()),
                 HeaderValue::from_str(v),
@@ -219,11 +222,11 @@ impl Client {
             h.insert(name, value);
         }
         Ok(HttpRequest {
-            method: op.method.to_reqwest(),
+            method: method.to_reqwest(),
             url,
             headers: h,
             body: wire.body.map(Bytes::from),
-            idempotent: op.retry == RetryClass::Idempotent,
+            idempotent: op.retry.idempotent(method),
         })
     }
 
@@ -393,14 +396,14 @@ impl Client {
     /// Sends one page's request and decodes it; errors carry no secret of the request.
     pub(crate) async fn send_page(
         &self,
-        model: &'static crate::model::Model,
+        kind: ops::ResultKind,
         request: HttpRequest,
         options: &CallOptions,
     ) -> Result<crate::pager::Page> {
         let auth = request.headers.get(AUTHORIZATION).cloned();
         let url = request.url.clone();
         let response = self.execute_with(request, options).await?;
-        response::decode_page(model, response)
+        response::decode_page(kind, response)
             .map_err(|e| mask_error(e, auth.as_ref(), None, Some(&url)))
     }
 
@@ -421,7 +424,7 @@ impl Client {
             .map_err(|e| mask_error(e, auth.as_ref(), body.as_deref(), url.as_deref()))
     }
 
-    async fn send(&self, op: &'static Operation, wire: Wire) -> Result<Output> {
+    async fn send_op(&self, op: &'static Operation, wire: Wire) -> Result<Output> {
         let options = self.merged(&CallOptions::default());
         let request = self.request(op, wire, &options)?;
         self.send_request(op, request, &options).await
@@ -474,7 +477,7 @@ impl Client {
             self.check_configuration(request.element(), request.configuration_value(), &options)
                 .await?;
         }
-        let out = self.send(&CREATE_INSTANCE, wire).await?;
+        let out = self.send_op(&CREATE_INSTANCE, wire).await?;
         Self::instance(out)
     }
 
@@ -493,13 +496,13 @@ impl Client {
     /// positive integer.
     pub async fn get_instance(&self, instance_id: u64) -> Result<Instance> {
         let wire = Self::instance_wire(&GET_INSTANCE, instance_id)?;
-        Self::instance(self.send(&GET_INSTANCE, wire).await?)
+        Self::instance(self.send_op(&GET_INSTANCE, wire).await?)
     }
 
     /// Deletes an instance by id (`DELETE /instances/{id}`). Safe to retry.
     pub async fn delete_instance(&self, instance_id: u64) -> Result<()> {
         let wire = Self::instance_wire(&DELETE_INSTANCE, instance_id)?;
-        self.send(&DELETE_INSTANCE, wire).await.map(|_| ())
+        self.send_op(&DELETE_INSTANCE, wire).await.map(|_| ())
     }
 
     /// Sends a request with the client's retry policy and returns the 2xx answer;

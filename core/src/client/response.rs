@@ -26,7 +26,7 @@ pub(crate) fn text(body: &[u8]) -> String {
 
 /// The body of an undecodable 2xx as an error keeps it: when it is JSON, with every
 /// value under a sensitive key (a token, a password...) redacted; cut to the limit.
-fn redacted_body(body: &[u8]) -> String {
+pub(crate) fn redacted_body(body: &[u8]) -> String {
     match serde_json::from_slice::<Value>(body) {
         Ok(v) => text(crate::redact::redact_json(&v).to_string().as_bytes()),
         Err(_) => text(body),
@@ -178,18 +178,39 @@ fn decode_list(model: &'static Model, response: &HttpResponse) -> Result<Vec<Out
         .collect()
 }
 
-/// Decodes one page of a paged operation: the items (a JSON array of `model`
-/// objects), `elements-next-page-token` and `elements-total-count`.
-pub(crate) fn decode_page(model: &'static Model, response: HttpResponse) -> Result<Page> {
-    let items = decode_list(model, &response)?;
-    let next_cursor = response
-        .header("elements-next-page-token")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    let total_count = response
-        .header("elements-total-count")
-        .and_then(|t| t.trim().parse::<u64>().ok());
+/// Decodes a 2xx answer whose body is a JSON array, each item as decoded JSON.
+fn decode_json_list(response: &HttpResponse) -> Result<Vec<Output>> {
+    match crate::model::json_body(
+        response.status,
+        response.header("elements-request-id"),
+        &response.body,
+    )? {
+        Value::Array(items) => Ok(items.into_iter().map(Output::Json).collect()),
+        Value::Null => Ok(Vec::new()),
+        other => Err(decode_error(
+            response,
+            format!(
+                "expected a list of records, got {}",
+                crate::model::json_kind(&other)
+            ),
+        )),
+    }
+}
+
+/// Decodes one page of a paged operation: the items (a JSON array of the operation's
+/// model objects, or of any JSON for a hub listing), `elements-next-page-token` and
+/// `elements-total-count`.
+pub(crate) fn decode_page(kind: ResultKind, response: HttpResponse) -> Result<Page> {
+    let items = match kind {
+        ResultKind::Model(model) => decode_list(model, &response)?,
+        ResultKind::Json => decode_json_list(&response)?,
+        _ => {
+            return Err(Error::Internal {
+                reason: "a paged operation lists models or JSON".to_owned(),
+            });
+        }
+    };
+    let (next_cursor, total_count) = crate::model::pagination_headers(&response);
     Ok(Page {
         items,
         next_cursor,
@@ -225,6 +246,15 @@ pub(crate) fn decode(kind: ResultKind, response: HttpResponse) -> Result<Output>
         ResultKind::Model(m) => decode_one(m, response),
         ResultKind::Models(m) => decode_list(m, &response).map(Output::List),
         ResultKind::Text(key) => decode_text(key, &response),
+        ResultKind::Json => crate::model::json_body(
+            response.status,
+            response.header("elements-request-id"),
+            &response.body,
+        )
+        .map(Output::Json),
+        ResultKind::Response => Ok(Output::Response(Box::new(
+            crate::model::Response::from_http(response),
+        ))),
     }
 }
 

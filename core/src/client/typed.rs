@@ -5,11 +5,13 @@
 
 use serde_json::{Map, Value};
 
-use super::Client;
+use super::{CallOptions, Client};
 use crate::error::{Error, Result};
-use crate::model::{Instance, Output, Record};
+use crate::model::{Instance, Output, Record, Response};
+use crate::ops::HttpMethod;
 use crate::ops::instances::ElementRef;
 use crate::pager::Pager;
+use crate::secret::Secret;
 
 /// Arguments as the table names them, built by the option structs below.
 #[derive(Default)]
@@ -236,7 +238,141 @@ impl OAuthUrl {
     }
 }
 
+/// A request to the connected service through an instance ([`Client::send`]): the
+/// method, a path relative to the base URL, query parameters, a JSON body, headers.
+///
+/// ```
+/// use open_connectors::HubRequest;
+/// use serde_json::json;
+/// let list = HubRequest::get("/hubs/crm/contacts").query("where", "lastName = 'Smith'");
+/// let create = HubRequest::post("/hubs/crm/contacts").json(json!({"lastName": "Lovelace"}));
+/// ```
+#[derive(Clone)]
+pub struct HubRequest {
+    method: HttpMethod,
+    path: String,
+    query: Map<String, Value>,
+    json: Option<Value>,
+    headers: Map<String, Value>,
+}
+
+impl std::fmt::Debug for HubRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("json", &self.json.as_ref().map(crate::redact::redact_json))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl HubRequest {
+    /// A request of any method.
+    pub fn new(method: HttpMethod, path: impl Into<String>) -> Self {
+        HubRequest {
+            method,
+            path: path.into(),
+            query: Map::new(),
+            json: None,
+            headers: Map::new(),
+        }
+    }
+    /// `GET path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Get, path)
+    }
+    /// `POST path` (never retried once it may have arrived).
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Post, path)
+    }
+    /// `PUT path`.
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Put, path)
+    }
+    /// `PATCH path` (never retried once it may have arrived).
+    pub fn patch(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Patch, path)
+    }
+    /// `DELETE path`.
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(HttpMethod::Delete, path)
+    }
+    /// Adds a query parameter (a list value repeats the key).
+    pub fn query(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.query.insert(key.into(), value.into());
+        self
+    }
+    /// The JSON body.
+    pub fn json(mut self, body: impl Into<Value>) -> Self {
+        self.json = Some(body.into());
+        self
+    }
+    /// One more header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .insert(name.into(), Value::String(value.into()));
+        self
+    }
+}
+
 impl Client {
+    /// A handle on the same connection pool and settings whose calls carry the
+    /// instance's token (`Authorization: User ..., Organization ..., Element <token>`):
+    /// what the hub calls ([`Client::send`], [`Client::paginate`], `call("get", ...)`)
+    /// need. The token is a secret: never in `Debug`, logs or errors.
+    pub fn for_instance(&self, token: impl Into<Secret>) -> Result<Client> {
+        let token = token.into();
+        crate::config::validate_secret("token", token.expose())?;
+        self.with_options(CallOptions {
+            instance_token: Some(token),
+            ..CallOptions::default()
+        })
+    }
+
+    /// [`Client::for_instance`] with an instance's own token.
+    pub fn for_instance_of(&self, instance: &Instance) -> Result<Client> {
+        self.for_instance(instance.token.clone())
+    }
+
+    /// Sends a request to the connected service through this instance handle
+    /// ([`Client::for_instance`]): the whole 2xx response (other statuses are errors).
+    /// GET, PUT and DELETE are retried as safe calls; POST and PATCH never once they
+    /// may have arrived.
+    pub async fn send(&self, request: HubRequest) -> Result<Response> {
+        let mut args = Named::default()
+            .set("method", Some(request.method.as_str()))
+            .set("path", Some(request.path))
+            .set("json", request.json);
+        if !request.query.is_empty() {
+            args = args.set("query", Some(Value::Object(request.query)));
+        }
+        if !request.headers.is_empty() {
+            args = args.set("headers", Some(Value::Object(request.headers)));
+        }
+        match self.call("request", args.into_value()).await? {
+            Output::Response(r) => Ok(*r),
+            _ => Err(unexpected("a response")),
+        }
+    }
+
+    /// A pager over a hub list route through this instance handle: each item is a
+    /// record (decoded JSON); the next page is fetched while the current one is read.
+    /// `where_` is an OCNQL filter (see [`crate::ocnql`]); `page_size` 1 to 5,000.
+    pub fn paginate(
+        &self,
+        path: impl Into<String>,
+        where_: Option<&str>,
+        page_size: Option<u64>,
+    ) -> Result<Pager> {
+        let args = Named::default()
+            .set("path", Some(path.into()))
+            .set("where", where_)
+            .set("page_size", page_size);
+        self.pager("paginate", args.into_value())
+    }
+
     /// A pager over the organization's instances (`GET /instances`), page by page
     /// ([`Pager::next_page`]) or as a `Stream` of items ([`Pager::into_stream`]). Bad
     /// options fail here; nothing is sent until the first page is asked for.

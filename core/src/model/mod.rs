@@ -7,10 +7,13 @@
 
 mod instance;
 mod record;
+mod response;
 mod time;
 
 pub use instance::{ElementSummary, FieldValue, INSTANCE_FIELDS, Instance, InstanceUser, Tag};
 pub use record::Record;
+pub use response::Response;
+pub(crate) use response::{json_body, pagination_headers};
 pub use time::Timestamp;
 
 use serde_json::Value;
@@ -505,6 +508,10 @@ pub enum Output {
     Text(String),
     /// A list of model objects (not paged).
     List(Vec<Output>),
+    /// Decoded JSON of any shape (hub calls; each record of a hub listing).
+    Json(Value),
+    /// The whole answer of a hub request.
+    Response(Box<Response>),
     /// Nothing (`()`, `None`, `undefined`): the call succeeded.
     Nothing,
 }
@@ -515,7 +522,11 @@ impl Output {
         match self {
             Output::Instance(_) => Some(&INSTANCE_MODEL),
             Output::Record(r) => Some(r.model()),
-            Output::Text(_) | Output::List(_) | Output::Nothing => None,
+            Output::Text(_)
+            | Output::List(_)
+            | Output::Json(_)
+            | Output::Response(_)
+            | Output::Nothing => None,
         }
     }
 
@@ -527,6 +538,8 @@ impl Output {
             Output::Record(r) => r.raw(),
             Output::Text(t) => Value::from(t.as_str()),
             Output::List(items) => Value::Array(items.iter().map(Output::raw).collect()),
+            Output::Json(v) => v.clone(),
+            Output::Response(r) => r.raw(),
             Output::Nothing => Value::Null,
         }
     }
@@ -537,7 +550,11 @@ impl Output {
         match self {
             Output::Instance(i) => Some(i.json_bytes()),
             Output::Record(r) => Some(std::borrow::Cow::Borrowed(r.json_bytes())),
-            Output::Text(_) | Output::List(_) | Output::Nothing => None,
+            Output::Text(_)
+            | Output::List(_)
+            | Output::Json(_)
+            | Output::Response(_)
+            | Output::Nothing => None,
         }
     }
 
@@ -546,7 +563,11 @@ impl Output {
         match self {
             Output::Instance(i) => i.for_each_field(f),
             Output::Record(r) => r.for_each_field(f),
-            Output::Text(_) | Output::List(_) | Output::Nothing => {}
+            Output::Text(_)
+            | Output::List(_)
+            | Output::Json(_)
+            | Output::Response(_)
+            | Output::Nothing => {}
         }
     }
 
@@ -562,7 +583,11 @@ impl Output {
                 });
                 Value::Object(map)
             }
-            Output::Text(_) | Output::List(_) | Output::Nothing => Value::Null,
+            Output::Text(_)
+            | Output::List(_)
+            | Output::Json(_)
+            | Output::Response(_)
+            | Output::Nothing => Value::Null,
         }
     }
 
@@ -579,11 +604,16 @@ impl Output {
     /// - `[model name, the JSON as received, the typed fields]`: a model
     ///   ([`Output::to_binding_texts`]);
     /// - `["", text]`: a text;
-    /// - `["[]", model name, json 1, fields 1, json 2, fields 2, ...]`: a list.
+    /// - `["[]", model name, json 1, fields 1, json 2, fields 2, ...]`: a list;
+    /// - `["{}", json]`: decoded JSON of any shape;
+    /// - `["<>", the response without its body ([`Response::meta`]), the body as
+    ///   text]`: a whole response.
     pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
         match self {
             Output::Nothing => Vec::new(),
             Output::Text(t) => vec![String::new(), t.clone()],
+            Output::Json(v) => vec!["{}".to_owned(), v.to_string()],
+            Output::Response(r) => vec!["<>".to_owned(), r.meta().to_string(), r.text()],
             Output::List(items) => {
                 let mut out = vec!["[]".to_owned()];
                 push_models(&mut out, items, lang);
@@ -688,8 +718,16 @@ pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
 }
 
 /// Appends models as a binding takes them: the model name, then the received JSON and
-/// the typed fields of each (`name, json 1, fields 1, json 2, fields 2, ...`).
+/// the typed fields of each (`name, json 1, fields 1, json 2, fields 2, ...`); records
+/// of a hub listing as `{}, json 1, json 2, ...`.
 pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output], lang: Lang) {
+    if let Some(Output::Json(_)) = items.first() {
+        // Records of a hub listing: `{}`, then the JSON text of each.
+        out.reserve(1 + items.len());
+        out.push("{}".to_owned());
+        out.extend(items.iter().map(|i| i.raw().to_string()));
+        return;
+    }
     out.reserve(1 + 2 * items.len());
     let name = items.first().and_then(Output::model).map_or("", |m| m.name);
     out.push(name.to_owned());

@@ -513,8 +513,8 @@ impl CreateInstance {
         let (path, body) = self.to_wire()?;
         Ok(Wire {
             path,
-            query: Vec::new(),
             body: Some(body),
+            ..Wire::default()
         })
     }
 }
@@ -746,7 +746,7 @@ pub const LIST_INSTANCES: Operation = Operation {
 /// The `page_size` parameter of every paged operation.
 pub(crate) const PAGE_SIZE: Param = Param {
     name: "page_size",
-    ty: ParamType::PageSize,
+    ty: ParamType::PageSize(crate::ops::MAX_PAGE_SIZE),
     required: false,
     positional: false,
     secret: false,

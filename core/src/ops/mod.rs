@@ -14,6 +14,7 @@
 //! [`OPERATIONS`], give it a sandbox route and shared cases, run `make gen`.
 
 pub mod elements;
+pub mod hub;
 pub mod instances;
 pub mod oauth;
 
@@ -78,6 +79,24 @@ pub enum RetryClass {
     /// Never sent twice once it may have arrived (a create carries a single-use OAuth
     /// code): retried only when the connection was refused.
     Once,
+    /// By the method actually sent (an operation whose method is an argument): GET,
+    /// PUT and DELETE as [`RetryClass::Idempotent`], POST and PATCH as
+    /// [`RetryClass::Once`].
+    ByMethod,
+}
+
+impl RetryClass {
+    /// Whether a request of `method` may be sent again once it may have arrived.
+    pub const fn idempotent(self, method: HttpMethod) -> bool {
+        match self {
+            RetryClass::Idempotent => true,
+            RetryClass::Once => false,
+            RetryClass::ByMethod => matches!(
+                method,
+                HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete
+            ),
+        }
+    }
 }
 
 /// Whose authorization an operation needs.
@@ -98,6 +117,11 @@ pub enum ResultKind {
     Models(&'static Model),
     /// One text field of the answer's JSON object, by key (e.g. `oauthUrl`).
     Text(&'static str),
+    /// The answer's JSON, whatever its shape (an empty body is `null`); a paged
+    /// operation: a pager of the JSON objects of each page's array.
+    Json,
+    /// The whole answer: status, headers, request id, pagination headers and body.
+    Response,
     /// Nothing (`()`, `None`, `undefined`).
     Nothing,
 }
@@ -119,13 +143,23 @@ pub enum ParamType {
     OneOf(&'static [&'static str]),
     /// `true` or `false`.
     Bool,
-    /// A page size: an integer from 1 to [`MAX_PAGE_SIZE`].
-    PageSize,
+    /// A page size: an integer from 1 to the given maximum ([`MAX_PAGE_SIZE`] for the
+    /// platform's own lists, 5,000 for hub lists).
+    PageSize(u64),
+    /// A path relative to the base URL (`/hubs/crm/contacts`): it must start with `/`
+    /// and may not leave the base URL (`..`, a scheme, an authority, a query).
+    Path,
+    /// Any JSON value (a request body).
+    Json,
+    /// HTTP headers: an object of text values.
+    Headers,
 }
 
-/// The largest page the platform serves (`/elements` documents 200; the SDK uses the
-/// same bound for every list).
+/// The largest page the platform serves of its own lists (`/elements` documents 200;
+/// the SDK uses the same bound for `/instances`).
 pub const MAX_PAGE_SIZE: u64 = 200;
+/// The largest page of a hub list (element object searches: "maximum 5000").
+pub const MAX_HUB_PAGE_SIZE: u64 = 5000;
 
 /// Where a parameter goes on the wire (for documentation and the OpenAPI document).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +225,9 @@ pub enum Pagination {
     /// `elements-total-count` when the platform sends it. The operation's `cursor`
     /// parameter is where a listing starts (or resumes).
     Cursor,
+    /// [`Pagination::Cursor`], with the next page fetched while the caller works on
+    /// the current one (at most two pages held).
+    CursorAhead,
 }
 
 /// One platform call.
@@ -258,6 +295,13 @@ pub const OPERATIONS: &[Operation] = &[
     elements::LIST_ELEMENTS,
     elements::GET_ELEMENT,
     elements::GET_ELEMENT_CONFIGURATION,
+    hub::REQUEST,
+    hub::GET,
+    hub::POST,
+    hub::PUT,
+    hub::PATCH,
+    hub::DELETE,
+    hub::PAGINATE,
 ];
 
 /// The operation by its `snake_case` name (or, for Node, its `camelCase` one).
@@ -299,6 +343,10 @@ pub struct Wire {
     pub query: Vec<(String, String)>,
     /// The serialized JSON body, if any.
     pub body: Option<Vec<u8>>,
+    /// The method, when the operation takes it as an argument (else the table's).
+    pub method: Option<HttpMethod>,
+    /// Headers the operation's arguments add (checked like `extra_headers`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Wire {
@@ -308,10 +356,13 @@ impl fmt::Debug for Wire {
             .as_deref()
             .and_then(|b| serde_json::from_slice::<Value>(b).ok())
             .map(|v| crate::redact::redact_json(&v));
+        let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("Wire")
+            .field("method", &self.method)
             .field("path", &self.path)
             .field("query", &self.query)
             .field("body", &body)
+            .field("headers", &header_names)
             .finish()
     }
 }
@@ -436,17 +487,23 @@ fn check_type(field: &str, ty: ParamType, value: Value) -> Result<Value> {
             Value::Bool(_) => Ok(value),
             other => Err(must("true or false", &other)),
         },
-        ParamType::PageSize => match value.as_u64() {
-            Some(n @ 1..=MAX_PAGE_SIZE) if !value.is_f64() => Ok(Value::from(n)),
+        ParamType::PageSize(max) => match value.as_u64() {
+            Some(n) if (1..=max).contains(&n) && !value.is_f64() => Ok(Value::from(n)),
             _ if value.is_number() => Err(Error::invalid(
                 field,
-                format!("must be an integer from 1 to {MAX_PAGE_SIZE}, got {value}"),
+                format!("must be an integer from 1 to {max}, got {value}"),
             )),
-            _ => Err(must(
-                &format!("an integer from 1 to {MAX_PAGE_SIZE}"),
-                &value,
-            )),
+            _ => Err(must(&format!("an integer from 1 to {max}"), &value)),
         },
+        ParamType::Path => match value {
+            Value::String(p) => hub::check_path(field, &p).map(Value::String),
+            other => Err(must("a path (a string starting with /)", &other)),
+        },
+        ParamType::Json => Ok(value),
+        ParamType::Headers => {
+            crate::client::check_headers(Lang::Rust, field, &value)?;
+            Ok(value)
+        }
         ParamType::OneOf(words) => match &value {
             Value::String(s) if words.contains(&s.as_str()) => Ok(value),
             Value::String(s) => Err(Error::invalid(
@@ -582,7 +639,7 @@ pub(crate) fn place(op: &Operation, mut args: Args) -> Result<(Wire, Map<String,
         Wire {
             path,
             query,
-            body: None,
+            ..Wire::default()
         },
         body,
     ))
@@ -637,7 +694,23 @@ mod tests {
                 "{}",
                 op.name
             );
-            assert!(!op.routes.is_empty() && op.routes.iter().all(|r| r.starts_with('/')));
+            // A route is a path, or `{path}`: a hub operation's path argument.
+            assert!(
+                !op.routes.is_empty()
+                    && op
+                        .routes
+                        .iter()
+                        .all(|r| r.starts_with('/') || *r == "{path}"),
+                "{}",
+                op.name
+            );
+            // An operation of an instance's hub takes its path, on the instance's token.
+            assert_eq!(
+                op.routes == ["{path}"],
+                op.auth == AuthScope::Instance,
+                "{}",
+                op.name
+            );
             // Positional parameters come first, and are required.
             let first_keyword = op.params.iter().position(|p| !p.positional);
             if let Some(k) = first_keyword {
