@@ -15,7 +15,7 @@ export OC_SANDBOX_BIN := $(DEBUG_DIR)/oc-sandbox
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 
-.PHONY: help demo test lint test-rust sandbox demo-rust clean gen gen-check contract
+.PHONY: help demo test lint test-rust sandbox demo-rust test-examples clean gen gen-check contract
 
 help:
 	@echo "make demo   start the sandbox and create instances through Rust, Python and Node"
@@ -42,9 +42,19 @@ test-rust: sandbox
 	cargo test --workspace
 
 demo-rust: sandbox
-	cargo build -p open-connectors --example demo --example lifecycle
+	cargo build -p open-connectors --example demo --example lifecycle --example hub
 	tests/with-sandbox.sh cargo run -q -p open-connectors --example demo
 	tests/with-sandbox.sh cargo run -q -p open-connectors --example lifecycle
+	tests/with-sandbox.sh cargo run -q -p open-connectors --example hub
+
+# The hub examples (an instance's contacts paged with OCNQL, a webhook received and
+# verified) in all three languages, as part of `make test`: they assert what they print.
+test-examples: sandbox python-build node-build
+	cargo build -q -p open-connectors --example hub
+	tests/with-sandbox.sh cargo run -q -p open-connectors --example hub
+	tests/with-sandbox.sh $(VENV)/bin/python bindings-python/examples/hub.py
+	tests/with-sandbox.sh node bindings-node/examples/hub.mjs
+TEST_EXTRA += test-examples
 
 clean:
 	rm -rf target .venv bindings-node/node_modules

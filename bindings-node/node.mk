@@ -29,6 +29,7 @@ demo-node: sandbox node-build
 	cd $(NODE_DIR) && $(NODE_TSC) -p tsconfig.examples.json
 	tests/with-sandbox.sh node $(NODE_DIR)/build/examples/quickstart.js
 	tests/with-sandbox.sh node $(NODE_DIR)/examples/lifecycle.mjs
+	tests/with-sandbox.sh node $(NODE_DIR)/examples/hub.mjs
 
 TEST_BINDINGS += test-node
 DEMO_BINDINGS += demo-node

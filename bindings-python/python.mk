@@ -31,6 +31,7 @@ demo-python: sandbox python-build
 	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/quickstart.py
 	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/async_quickstart.py
 	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/lifecycle.py
+	tests/with-sandbox.sh $(VENV_PY) $(PY_DIR)/examples/hub.py
 
 TEST_BINDINGS += test-python
 DEMO_BINDINGS += demo-python
