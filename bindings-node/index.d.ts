@@ -59,6 +59,11 @@ export interface ClientOptions {
   connectTimeout?: number | null
   /** Retries after the first attempt (default 2, at most 10); only where safe. */
   maxRetries?: number | null
+  /**
+   * The time a call may spend in all, retries and their waits included (default 60 s; 0 turns
+   * retries off): no retry starts, and no wait runs, past it. In milliseconds.
+   */
+  retryBudget?: number | null
   /** Text appended to the User-Agent, e.g. your application's name and version. */
   userAgentSuffix?: string | null
   /** Whether missing settings are read from the OPEN_CONNECTORS_* environment (default true). */

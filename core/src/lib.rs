@@ -96,8 +96,8 @@ pub mod webhook;
 pub use client::typed::{HubRequest, ListInstances, OAuthUrl, UpdateInstance};
 pub use client::{
     CALL_OPTIONS, CallOptions, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS,
-    Setting, SettingType, VERSION,
+    DEFAULT_RETRY_BUDGET, DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_RETRY_AFTER, MAX_TIMEOUT,
+    MIN_TIMEOUT, SETTINGS, Setting, SettingType, VERSION,
 };
 pub use config::{
     API_PATH, ENV_BASE_URL, ENV_ORGANIZATION_SECRET, ENV_REGION, ENV_USER_SECRET, Region,

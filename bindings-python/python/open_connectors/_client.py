@@ -216,6 +216,7 @@ class Client(_base.SyncClient):
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
+        retry_budget: Optional[float] = None,
         user_agent_suffix: Optional[str] = None,
         use_env: Optional[bool] = None,
         max_response_size: Optional[int] = None,
@@ -235,6 +236,9 @@ class Client(_base.SyncClient):
             connect_timeout: Connect timeout (default 10 s, at least 10 ms). In seconds.
             max_retries: Retries after the first attempt (default 2, at most 10); only where
                 safe.
+            retry_budget: The time a call may spend in all, retries and their waits included
+                (default 60 s; 0 turns retries off): no retry starts, and no wait runs,
+                past it. In seconds.
             user_agent_suffix: Text appended to the User-Agent, e.g. your application's name and
                 version.
             use_env: Whether missing settings are read from the OPEN_CONNECTORS_* environment
@@ -252,6 +256,7 @@ class Client(_base.SyncClient):
             timeout=timeout,
             connect_timeout=connect_timeout,
             max_retries=max_retries,
+            retry_budget=retry_budget,
             user_agent_suffix=user_agent_suffix,
             use_env=use_env,
             max_response_size=max_response_size,
@@ -837,6 +842,7 @@ class AsyncClient(_base.AsyncClient):
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
+        retry_budget: Optional[float] = None,
         user_agent_suffix: Optional[str] = None,
         use_env: Optional[bool] = None,
         max_response_size: Optional[int] = None,
@@ -856,6 +862,9 @@ class AsyncClient(_base.AsyncClient):
             connect_timeout: Connect timeout (default 10 s, at least 10 ms). In seconds.
             max_retries: Retries after the first attempt (default 2, at most 10); only where
                 safe.
+            retry_budget: The time a call may spend in all, retries and their waits included
+                (default 60 s; 0 turns retries off): no retry starts, and no wait runs,
+                past it. In seconds.
             user_agent_suffix: Text appended to the User-Agent, e.g. your application's name and
                 version.
             use_env: Whether missing settings are read from the OPEN_CONNECTORS_* environment
@@ -873,6 +882,7 @@ class AsyncClient(_base.AsyncClient):
             timeout=timeout,
             connect_timeout=connect_timeout,
             max_retries=max_retries,
+            retry_budget=retry_budget,
             user_agent_suffix=user_agent_suffix,
             use_env=use_env,
             max_response_size=max_response_size,

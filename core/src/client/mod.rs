@@ -26,8 +26,8 @@ pub use retry::MAX_RETRY_AFTER;
 pub(crate) use settings::headers as check_headers;
 pub use settings::{
     CALL_OPTIONS, CallOptions, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS, Setting, SettingType,
-    VERSION,
+    DEFAULT_RETRY_BUDGET, DEFAULT_TIMEOUT, MAX_RETRIES_LIMIT, MAX_TIMEOUT, MIN_TIMEOUT, SETTINGS,
+    Setting, SettingType, VERSION,
 };
 
 use crate::error::{Error, RequestSent, Result};
@@ -50,6 +50,7 @@ pub(crate) struct Inner {
     user_agent: HeaderValue,
     timeout: Duration,
     max_retries: u32,
+    retry_budget: Duration,
     transport: Arc<dyn Transport>,
     /// The configuration keys each element requires of a create (`validate`), by the
     /// element's key or id as given; fetched once per element.
@@ -519,6 +520,9 @@ impl Client {
     ) -> Result<HttpResponse> {
         let timeout = options.timeout.unwrap_or(self.inner.timeout);
         let max_retries = options.max_retries.unwrap_or(self.inner.max_retries);
+        let budget = self.inner.retry_budget;
+        // tokio's clock: the tests run it paused.
+        let call_started = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -633,6 +637,8 @@ impl Client {
                     )
                 }
             };
+            // Within the call's budget: a wait that would end past it is not started.
+            let delay = delay.filter(|d| call_started.elapsed() + *d <= budget);
             match delay {
                 Some(delay) => {
                     tracing::info!(
@@ -834,6 +840,59 @@ mod tests {
             assert_eq!(e.code().as_str(), "rate_limited");
             assert_eq!(*sent.lock().unwrap(), 1);
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stay_within_the_budget() {
+        let budgeted = |budget: u64, answers: Vec<Result<HttpResponse, TransportError>>| {
+            let sent = Arc::new(Mutex::new(0));
+            let c = Client::builder()
+                .use_env(false)
+                .base_url("http://127.0.0.1:9/elements/api-v2")
+                .user_secret("u")
+                .organization_secret("o")
+                .max_retries(5)
+                .retry_budget(Duration::from_secs(budget))
+                .transport(Scripted {
+                    answers: Mutex::new(answers),
+                    sent: sent.clone(),
+                })
+                .build()
+                .unwrap();
+            (c, sent)
+        };
+        // A wait that ends exactly at the budget is taken; one second more is not.
+        for (budget, tries) in [(3, 2), (2, 1)] {
+            let (c, sent) = budgeted(
+                budget,
+                vec![
+                    Ok(response(503, &[("retry-after", "3")], "")),
+                    Ok(response(200, &[], OK)),
+                ],
+            );
+            let start = tokio::time::Instant::now();
+            let outcome = c.execute(get(&c)).await;
+            assert_eq!(*sent.lock().unwrap(), tries, "budget {budget}");
+            assert_eq!(outcome.is_ok(), tries == 2, "budget {budget}");
+            assert!(start.elapsed() <= Duration::from_secs(budget));
+        }
+        // Zero: no retry at all.
+        let (c, sent) = budgeted(0, vec![Err(TransportError::Connect("refused".into()))]);
+        assert_eq!(
+            c.execute(get(&c)).await.unwrap_err().code().as_str(),
+            "connection"
+        );
+        assert_eq!(*sent.lock().unwrap(), 1);
+        // The setting's bounds.
+        let e = Client::builder()
+            .use_env(false)
+            .base_url("http://127.0.0.1:9")
+            .user_secret("u")
+            .organization_secret("o")
+            .retry_budget(MAX_TIMEOUT + Duration::from_nanos(1))
+            .build()
+            .unwrap_err();
+        assert_eq!(e.field(), Some("retry_budget"));
     }
 
     fn secret_client(answers: Vec<Result<HttpResponse, TransportError>>) -> Client {

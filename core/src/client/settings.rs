@@ -30,6 +30,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default total time a call may spend on retries ([`ClientBuilder::retry_budget`]).
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(60);
 /// Default number of retries (attempts after the first).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The most `max_retries` may be.
@@ -131,6 +133,12 @@ pub const SETTINGS: &[Setting] = &[
         "Retries after the first attempt (default 2, at most 10); only where safe.",
     ),
     setting(
+        "retry_budget",
+        SettingType::Duration,
+        None,
+        "The time a call may spend in all, retries and their waits included (default 60 s; 0 turns retries off): no retry starts, and no wait runs, past it.",
+    ),
+    setting(
         "user_agent_suffix",
         SettingType::Text,
         None,
@@ -170,6 +178,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     max_retries: u32,
+    retry_budget: Duration,
     language: Option<(String, String)>,
     user_agent_suffix: Option<String>,
     transport: Option<Arc<dyn Transport>>,
@@ -188,6 +197,7 @@ impl Default for ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_retries: DEFAULT_MAX_RETRIES,
+            retry_budget: DEFAULT_RETRY_BUDGET,
             language: None,
             user_agent_suffix: None,
             transport: None,
@@ -359,6 +369,10 @@ impl ClientBuilder {
                         lang.parse_duration(s.name, value, MIN_TIMEOUT, MAX_TIMEOUT)?
                 }
                 "max_retries" => b.max_retries = retries(lang, s.name, value)?,
+                "retry_budget" => {
+                    b.retry_budget =
+                        lang.parse_duration(s.name, value, Duration::ZERO, MAX_TIMEOUT)?
+                }
                 "user_agent_suffix" => b.user_agent_suffix = Some(text(lang, s.name, value)?),
                 "use_env" => b.use_env = boolean(lang, s.name, value)?,
                 "env_proxy" => b.env_proxy = boolean(lang, s.name, value)?,
@@ -416,6 +430,14 @@ impl ClientBuilder {
     /// Connect timeout (default 10 s, at least 10 ms).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time a call may spend in all, retries and their waits included (default
+    /// 60 s, at most 24 hours; zero turns retries off): no retry starts, and no wait
+    /// runs, past it.
+    pub fn retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = budget;
         self
     }
 
@@ -565,6 +587,12 @@ impl ClientBuilder {
                 ));
             }
         }
+        if self.retry_budget > MAX_TIMEOUT {
+            return Err(Error::invalid(
+                "retry_budget",
+                format!("must be at most 24 hours, got {:?}", self.retry_budget),
+            ));
+        }
         if self.max_retries > MAX_RETRIES_LIMIT {
             return Err(Error::invalid(
                 "max_retries",
@@ -613,6 +641,7 @@ impl ClientBuilder {
             user_agent,
             timeout: self.timeout,
             max_retries: self.max_retries,
+            retry_budget: self.retry_budget,
             transport,
             required_config: Default::default(),
         }))
