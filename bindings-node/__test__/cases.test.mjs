@@ -15,7 +15,7 @@ import { Sandbox, DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET } from './san
 
 const CASES_DIR = process.env.OC_CASES_DIR || fileURLToPath(new URL('../../tests/cases/', import.meta.url))
 
-const CASE_KEYS = ['description', 'client', 'faults', 'setup', 'instance', 'operation', 'args', 'options', 'expect']
+const CASE_KEYS = ['description', 'function', 'client', 'faults', 'setup', 'instance', 'operation', 'args', 'options', 'expect']
 const OPTION_KEYS = ['timeout_ms', 'max_retries', 'extra_headers']
 const CLIENT_KEYS = ['base_url', 'user_secret', 'organization_secret', 'timeout_ms', 'max_retries', 'max_response_size']
 const EXPECT_KEYS = ['requests', 'result', 'error', 'pages']
@@ -317,6 +317,35 @@ function buildClient(settings, sandbox) {
   return new oc.Client(options)
 }
 
+/** The SDK's local functions (no request) a case may call, by their case names. */
+const FUNCTIONS = {
+  verify_webhook: (a) => oc.verifyWebhook(a.body, a.signature, a.key),
+  ocnql: (a) => oc.ocnql(a.template, ...a.values),
+}
+
+/** A case of a local function: its result, or its error, as the case expects. */
+function runFunction(c) {
+  const fn = FUNCTIONS[c.function]
+  if (fn === undefined) fail(`unknown function ${show(c.function)}; this runner cannot run it`)
+  const args = obj(c.args ?? {}, 'args')
+  const expect = obj(c.expect, 'expect')
+  checkKeys(expect, ['result', 'error'], 'expect')
+  let got
+  try {
+    got = fn(args)
+  } catch (e) {
+    if (!Object.hasOwn(expect, 'error')) fail(`expected a result, got ${e?.stack ?? e}`)
+    checkError(e, expect.error)
+    if (typeof args.key === 'string' && args.key.length >= 4) {
+      noLeak(String(e), [['the key', args.key]], 'String() of the error')
+      noLeak(JSON.stringify(e), [['the key', args.key]], 'JSON of the error')
+    }
+    return
+  }
+  if (!Object.hasOwn(expect, 'result')) fail(`expected error ${show(expect.error)}, got ${JSON.stringify(got)}`)
+  matches(expect.result, got, 'result', false)
+}
+
 async function runCase(path, sandbox) {
   let c
   try {
@@ -326,6 +355,7 @@ async function runCase(path, sandbox) {
   }
   obj(c, 'case')
   checkKeys(c, CASE_KEYS, 'case')
+  if (c.function !== undefined) return runFunction(c)
   const settings = obj(c.client ?? {}, 'client')
   checkKeys(settings, CLIENT_KEYS, 'client')
   if (typeof c.operation !== 'string') fail('case has no operation')

@@ -21,7 +21,7 @@ from conftest import DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, REPO, San
 
 CASES_DIR = Path(os.environ.get("OC_CASES_DIR") or REPO / "tests" / "cases")
 
-CASE_KEYS = {"description", "client", "faults", "setup", "instance", "operation", "args", "options", "expect"}
+CASE_KEYS = {"description", "function", "client", "faults", "setup", "instance", "operation", "args", "options", "expect"}
 OPTION_KEYS = {"timeout_ms", "max_retries", "extra_headers"}
 CLIENT_KEYS = {"base_url", "user_secret", "organization_secret", "timeout_ms", "max_retries", "max_response_size"}
 EXPECT_KEYS = {"requests", "result", "error", "pages"}
@@ -477,11 +477,46 @@ def _params() -> List[Any]:
     return [pytest.param(f, id=f.stem) for f in files]
 
 
+#: The SDK's local functions (no request) a case may call, by their case names.
+FUNCTIONS: Dict[str, Any] = {
+    "verify_webhook": lambda a: oc.verify_webhook(a["body"], a["signature"], a["key"]),
+    "ocnql": lambda a: oc.ocnql(a["template"], *a["values"]),
+}
+
+
+def run_function(raw: Dict[str, Json]) -> None:
+    """A case of a local function: its result, or its error, as the case expects."""
+    name = raw["function"]
+    if name not in FUNCTIONS:
+        raise CaseError(f"unknown function {name!r}; this runner cannot run it")
+    args = raw.get("args", {})
+    expect = check_keys(raw.get("expect"), {"result", "error"}, "expect")
+    try:
+        got = FUNCTIONS[name](args)
+    except oc.OpenConnectorsError as e:
+        if "error" not in expect:
+            raise AssertionError(f"expected a result, got [{e.code}] {e}") from e
+        check_error(e, expect["error"])
+        key = args.get("key")
+        if isinstance(key, str) and len(key) >= 4:
+            no_leak(str(e), [key], "str() of the error")
+            no_leak(repr(e), [key], "repr() of the error")
+        return
+    if "result" not in expect:
+        raise AssertionError(f"expected error {json.dumps(expect['error'])}, got {got!r}")
+    match(expect["result"], got, "result")
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("path", _params())
 def test_case(path: Optional[Path], mode: str, sandbox: Sandbox) -> None:
     if path is None:
         pytest.fail(f"no case files (*.json) in {CASES_DIR}")
+    raw = json.loads(path.read_text())
+    if "function" in raw:
+        check_keys(raw, CASE_KEYS, "case")
+        run_function(raw)  # no client: the same in both modes
+        return
     case = Case(path, sandbox)
     if mode == "sync":
         case.run_sync()

@@ -9,8 +9,9 @@ use open_connectors::{CallOptions, Client, Error, Lang, Output, RequestSent, ops
 use open_connectors_sandbox::{Config, DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, Sandbox};
 use serde_json::{Map, Value, json};
 
-const CASE_KEYS: [&str; 9] = [
+const CASE_KEYS: [&str; 10] = [
     "description",
+    "function",
     "client",
     "faults",
     "setup",
@@ -97,6 +98,9 @@ fn run_case(path: &Path) -> Result<(), Failed> {
         serde_json::from_str(&text).map_err(|e| fail(format!("invalid JSON: {e}")))?;
     let case = obj(&case, "case")?.clone();
     check_keys(&case, &CASE_KEYS, "case")?;
+    if let Some(function) = case.get("function") {
+        return run_function(&case, function);
+    }
     let sandbox = Sandbox::spawn_thread(Config::default()).map_err(|e| fail(e.to_string()))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -517,6 +521,64 @@ fn check_requests(expected: &Value, received: &[Value]) -> Result<(), Failed> {
         }
     }
     Ok(())
+}
+
+/// A case of one of the SDK's local functions (no request): `verify_webhook`, `ocnql`.
+fn run_function(case: &Map<String, Value>, function: &Value) -> Result<(), Failed> {
+    let args = obj(case.get("args").unwrap_or(&json!({})), "args")?.clone();
+    let text = |k: &str| {
+        args.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let outcome: Result<Value, Error> = match function.as_str() {
+        Some("verify_webhook") => {
+            check_keys(&args, &["body", "signature", "key"], "args")?;
+            let signature = args.get("signature").and_then(Value::as_str);
+            open_connectors::webhook::verify(
+                text("body").as_bytes(),
+                signature,
+                text("key").as_bytes(),
+            )
+        }
+        Some("ocnql") => {
+            check_keys(&args, &["template", "values"], "args")?;
+            let values = args
+                .get("values")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            open_connectors::ocnql::query(&text("template"), &values).map(Value::String)
+        }
+        other => {
+            return Err(fail(format!(
+                "unknown function {other:?}; this runner cannot run it"
+            )));
+        }
+    };
+    let expect = obj(
+        case.get("expect")
+            .ok_or_else(|| fail("case has no expect"))?,
+        "expect",
+    )?;
+    check_keys(expect, &["result", "error"], "expect")?;
+    match (outcome, expect.get("result"), expect.get("error")) {
+        (Ok(got), Some(want), None) => matches(want, &got, "result", false),
+        (Err(e), None, Some(want)) => {
+            check_error(&e, obj(want, "expect.error")?)?;
+            let key = text("key");
+            if key.len() >= 4 && (e.to_string().contains(&key) || format!("{e:?}").contains(&key)) {
+                return Err(fail("the error shows the key"));
+            }
+            Ok(())
+        }
+        (Ok(got), _, _) => Err(fail(format!("expected an error, got {got}"))),
+        (Err(e), _, _) => Err(fail(format!(
+            "expected a result, got [{}] {e}",
+            e.code().as_str()
+        ))),
+    }
 }
 
 fn check_error(err: &Error, expected: &Map<String, Value>) -> Result<(), Failed> {
