@@ -69,7 +69,7 @@ class ResponseDecodeError extends OpenConnectorsError {
     /** The `elements-request-id` response header. */
     this.requestId = payload.requestId ?? null
     /** The response body, as text, with values under secret-looking keys redacted, cut at 8 KiB; read on purpose only (never in repr, inspect or JSON). */
-    this.body = payload.body ?? ''
+    Object.defineProperty(this, 'body', { value: payload.body ?? '', writable: true, configurable: true, enumerable: false })
     /** What was wrong with the body. */
     this.reason = payload.reason ?? null
   }

@@ -396,6 +396,8 @@ describe('client behaviour', () => {
       assert.ok(!text.includes('tok-SECRET-0123456789'), text)
     }
     assert.ok(typeof dec.body === 'string' && dec.body.includes('[REDACTED]'), dec.body)
+    // The body is read on purpose only: not enumerable, so not in inspect or JSON at all.
+    assert.ok(!Object.keys(dec).includes('body') && !('body' in JSON.parse(JSON.stringify(dec))))
 
     // Unknown fields are kept as properties.
     await sandbox.fault({ method: 'POST', path: INSTANCES, status: 200, body: { id: 9, name: 'n', token: 'tok-en-1234', brandNew: { x: [1] } } })

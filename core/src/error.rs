@@ -799,6 +799,21 @@ impl Error {
 mod tests {
     use super::*;
 
+    #[test]
+    fn decode_error_debug_shows_the_size_not_the_body() {
+        let e = DecodeError {
+            status: 200,
+            request_id: Some("r-1".into()),
+            reason: "missing field `token`".into(),
+            body: r#"{"refresh":"live-t0ken-abc"}"#.into(),
+        };
+        let dbg = format!("{e:?}");
+        assert_eq!(
+            dbg,
+            "DecodeError { status: 200, request_id: Some(\"r-1\"), reason: \"missing field `token`\", body: <28 bytes> }"
+        );
+    }
+
     fn payload_json(e: &Error, lang: Lang) -> Value {
         Value::Object(e.payload(lang))
     }

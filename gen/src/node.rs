@@ -193,11 +193,21 @@ fn index_js() -> String {
                 AttrType::OptText | AttrType::OptInt | AttrType::OptDuration => "null",
             };
             let _ = writeln!(o, "    /** {} */", js_doc(a.doc));
-            let _ = writeln!(
-                o,
-                "    this.{0} = payload.{0} ?? {default}",
-                camel_case(a.name)
-            );
+            if a.hidden {
+                // Read on purpose only: not enumerable, so neither `util.inspect` nor
+                // `JSON.stringify` (nor `toJSON`) shows it.
+                let _ = writeln!(
+                    o,
+                    "    Object.defineProperty(this, '{0}', {{ value: payload.{0} ?? {default}, writable: true, configurable: true, enumerable: false }})",
+                    camel_case(a.name)
+                );
+            } else {
+                let _ = writeln!(
+                    o,
+                    "    this.{0} = payload.{0} ?? {default}",
+                    camel_case(a.name)
+                );
+            }
         }
         o.push_str("  }\n");
         if c.parent.is_none() {
