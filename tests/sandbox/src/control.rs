@@ -32,6 +32,10 @@ pub(crate) enum Action {
     Trickle(Duration),
     /// The full `Content-Length`, half the body, then the connection closes.
     Reset,
+    /// An error (the fault's status, default 400) whose message and providerMessage
+    /// echo the request's `Authorization` header, query and body, as a careless proxy
+    /// or server does.
+    Echo,
 }
 
 /// A scripted fault, as posted to `POST /__sandbox/faults`.
@@ -441,6 +445,7 @@ fn parse_fault(v: &Value) -> Result<Pending, String> {
         Some(Value::String(s)) if s == "truncate" => Action::Truncate,
         Some(Value::String(s)) if s == "endless" => Action::Endless,
         Some(Value::String(s)) if s == "reset" => Action::Reset,
+        Some(Value::String(s)) if s == "echo" => Action::Echo,
         Some(Value::String(s)) if s == "trickle" => match m.get("every_ms").map(Value::as_u64) {
             Some(Some(n @ 1..=MAX_DELAY_MS)) => Action::Trickle(Duration::from_millis(n)),
             _ => {
@@ -451,7 +456,7 @@ fn parse_fault(v: &Value) -> Result<Pending, String> {
         },
         Some(v) => {
             return Err(format!(
-                "fault action must be \"respond\", \"drop\", \"truncate\", \"reset\", \"endless\" or \"trickle\", not {v}"
+                "fault action must be \"respond\", \"drop\", \"truncate\", \"reset\", \"endless\", \"trickle\" or \"echo\", not {v}"
             ));
         }
     };

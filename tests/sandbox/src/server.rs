@@ -378,6 +378,29 @@ async fn platform_request(
             reply.pace = Pace::Reset;
             reply
         }
+        (Action::Echo, status) => {
+            let auth = parts
+                .headers
+                .get(hyper::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let echoed = format!(
+                "Rejected {} {}?{} with Authorization: {auth}; body: {}",
+                parts.method,
+                parts.uri.path(),
+                parts.uri.query().unwrap_or(""),
+                String::from_utf8_lossy(&body)
+            );
+            let mut reply = Reply::platform_error(
+                status.unwrap_or(StatusCode::BAD_REQUEST),
+                &request_id,
+                &echoed,
+                Some(&echoed),
+            );
+            reply.header("elements-request-id", &request_id);
+            apply_headers(&mut reply.headers, &fault);
+            reply
+        }
         (Action::Trickle(every), status) => {
             let mut reply = if fault.body.is_some() {
                 scripted(&fault, status.unwrap_or(StatusCode::OK), &request_id)
