@@ -238,6 +238,28 @@ mod tests {
     }
 
     #[test]
+    fn zero_is_a_duration_where_the_minimum_is_zero() {
+        let d = Lang::Python
+            .parse_duration(
+                "retry_budget",
+                &json!(0),
+                Duration::ZERO,
+                Duration::from_secs(9),
+            )
+            .unwrap();
+        assert_eq!(d, Duration::ZERO);
+        let e = Lang::Python
+            .parse_duration(
+                "retry_budget",
+                &json!(-0.001),
+                Duration::ZERO,
+                Duration::from_secs(9),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("at least 0"), "{e}");
+    }
+
+    #[test]
     fn negative_and_non_finite_durations_are_too_small() {
         let (min, max) = (Duration::from_millis(10), Duration::from_secs(600));
         for n in [-1.0, -0.5, f64::NEG_INFINITY] {

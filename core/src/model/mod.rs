@@ -766,6 +766,39 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn models_by_name() {
+        assert_eq!(Model::named("Instance").map(|m| m.name), Some("Instance"));
+        assert_eq!(
+            Model::named("ConfigField").map(|m| m.name),
+            Some("ConfigField")
+        );
+        assert!(Model::named("instance").is_none() && Model::named("").is_none());
+    }
+
+    #[test]
+    fn outputs_as_the_bindings_take_them() {
+        assert_eq!(Output::Text("u".into()).as_text(), Some("u"));
+        assert_eq!(Output::Nothing.as_text(), None);
+        assert!(Output::Nothing.to_binding_list(Lang::Node).is_empty());
+        assert_eq!(
+            Output::Text("https://x".into()).to_binding_list(Lang::Node),
+            ["", "https://x"]
+        );
+        assert_eq!(
+            Output::Json(json!({"a": [1, null]})).to_binding_list(Lang::Node),
+            ["{}", r#"{"a":[1,null]}"#]
+        );
+        let list = Output::List(vec![Output::Json(json!(1)), Output::Json(json!("b"))]);
+        assert_eq!(list.to_binding_list(Lang::Node), ["[]", "{}", "1", "\"b\""]);
+        let rec =
+            Record::from_json(&ELEMENT_MODEL, json!({"id": 3, "key": "k", "name": "N"})).unwrap();
+        let texts = Output::Record(Box::new(rec)).to_binding_list(Lang::Node);
+        assert_eq!(texts[0], "Element");
+        assert_eq!(texts.len(), 3);
+        assert!(texts[2].contains("\"key\":\"k\""), "{texts:?}");
+    }
+
+    #[test]
     fn instance_fields_follow_the_table() {
         let raw = json!({"id": "7", "name": "n", "token": "t", "createdDate": "1970-01-01T00:00:01Z",
                          "element": {"key": "sfdc", "id": 1}, "tags": ["a", {"name": "b"}], "valid": "true",
