@@ -46,6 +46,21 @@ demo-rust: sandbox
 	tests/with-sandbox.sh cargo run -q -p open-connectors --example demo
 	tests/with-sandbox.sh cargo run -q -p open-connectors --example lifecycle
 	tests/with-sandbox.sh cargo run -q -p open-connectors --example hub
+	cargo build -q -p open-connectors-cli
+	tests/with-sandbox.sh bash -c '$(CLI_DEMO)'
+
+# The command line (cli/) against a fresh sandbox: a few everyday commands.
+OC_CLI := cargo run -q -p open-connectors-cli --
+CLI_DEMO := set -e; \
+  id=$$($(OC_CLI) instances create insightly --name "CLI demo" --tag cli --config username=claudeelements --config password=password | sed -n "s/^  \"id\": \([0-9]*\),/\1/p"); \
+  echo "created instance $$id"; \
+  $(OC_CLI) instances list --tag cli --all -o table; \
+  $(OC_CLI) instances update "$$id" --name "CLI demo (EU)" --tag cli --tag eu -o table; \
+  $(OC_CLI) elements configuration insightly -o table; \
+  OPEN_CONNECTORS_API_SECRET=demo-secret $(OC_CLI) oauth url sfdc --api-key demo-key --callback-url https://app.example/cb -o table; \
+  $(OC_CLI) --dry-run instances delete "$$id"; \
+  $(OC_CLI) instances delete "$$id" -o table; \
+  $(OC_CLI) instances get "$$id" || echo "instances get after delete: exit status $$? (5: not found)"
 
 # The hub examples (an instance's contacts paged with OCNQL, a webhook received and
 # verified) in all three languages, as part of `make test`: they assert what they print.

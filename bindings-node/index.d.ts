@@ -220,6 +220,10 @@ export interface ListElementsOptions {
 
 /** The options of {@link InstanceClient.request}. */
 export interface HubRequestOptions {
+  /** The HTTP method. */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** The route, relative to the base URL: `/hubs/crm/contacts`, `/hubs/crm/contacts/12`. */
+  path: string
   /** Query parameters: text, numbers or booleans (a list repeats its key). */
   query?: JsonObject | null
   /** The JSON body (not for GET or DELETE). */
@@ -562,7 +566,7 @@ export declare class InstanceClient {
    * body). GET, PUT and DELETE are retried on connection errors, timeouts, 502-504 and 429 with
    * `Retry-After`; POST and PATCH never once they may have arrived.
    */
-  request(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: HubRequestOptions, requestOptions?: RequestOptions): Promise<Response>
+  request(options: HubRequestOptions, requestOptions?: RequestOptions): Promise<Response>
   /**
    * GETs a route of the instance's hub: the decoded JSON. Retried on connection errors,
    * timeouts, 502-504 and 429 with `Retry-After`.

@@ -434,8 +434,8 @@ class InstanceClient extends rt.ClientBase {
    * body). GET, PUT and DELETE are retried on connection errors, timeouts, 502-504 and 429 with
    * `Retry-After`; POST and PATCH never once they may have arrived.
    */
-  async request(method, path, options, requestOptions) {
-    return this._call('request', { ...options, method, path }, requestOptions)
+  async request(options, requestOptions) {
+    return this._call('request', options, requestOptions)
   }
 
   /**
@@ -505,7 +505,7 @@ const OPERATIONS = {
   list_elements: { method: 'listElements', positional: [], options: ['pageSize', 'cursor'], result: 'Element', kind: 'pager', scope: 'organization' },
   get_element: { method: 'getElement', positional: ['keyOrId'], options: [], result: 'Element', kind: 'model', scope: 'organization' },
   get_element_configuration: { method: 'getElementConfiguration', positional: ['keyOrId'], options: [], result: 'ConfigField', kind: 'models', scope: 'organization' },
-  request: { method: 'request', positional: ['method', 'path'], options: ['query', 'json', 'headers'], result: null, kind: 'response', scope: 'instance' },
+  request: { method: 'request', positional: [], options: ['method', 'path', 'query', 'json', 'headers'], result: null, kind: 'response', scope: 'instance' },
   get: { method: 'get', positional: ['path'], options: ['query', 'headers'], result: null, kind: 'json', scope: 'instance' },
   post: { method: 'post', positional: ['path'], options: ['json', 'query', 'headers'], result: null, kind: 'json', scope: 'instance' },
   put: { method: 'put', positional: ['path'], options: ['json', 'query', 'headers'], result: null, kind: 'json', scope: 'instance' },

@@ -46,7 +46,7 @@ test('forInstance takes a token or an Instance and never shows it', async () => 
 test('the Response object', async () => {
   const crm = make().forInstance(await instance(make()))
   for (const firstName of ['Ada', 'Alan', 'Grace']) await crm.post(CONTACTS, { json: { firstName } })
-  const r = await crm.request('GET', CONTACTS, { query: { pageSize: 2, orderBy: 'firstName desc' } })
+  const r = await crm.request({ method: 'GET', path: CONTACTS, query: { pageSize: 2, orderBy: 'firstName desc' } })
   assert.ok(r instanceof oc.Response)
   assert.equal(r.status, 200)
   assert.equal(r.totalCount, 3)

@@ -75,7 +75,7 @@ try {
 const wait = new Promise((resolve) => (arrived = resolve))
 const created = await crm.post('/hubs/crm/contacts', { json: { firstName: 'Ada', lastName: 'Lovelace' } })
 console.log('[node] created contact', created.id)
-const page = await crm.request('GET', '/hubs/crm/contacts', { query: { pageSize: 1 } })
+const page = await crm.request({ method: 'GET', path: '/hubs/crm/contacts', query: { pageSize: 1 } })
 console.log('[node] whole response:', page.status, page.requestId, page.totalCount, page.json().length)
 
 await Promise.race([wait, new Promise((_, reject) => setTimeout(() => reject(new Error('no webhook within 10 s')), 10000))])

@@ -210,6 +210,15 @@ pub fn parse_oauth_callback(
         .map_err(to_napi)
 }
 
+/// Runs the `open-connectors` command line (the Rust crate `open-connectors-cli`) with
+/// `argv` (the program's name first) over the process's own standard streams and
+/// environment; returns the exit status. Blocking: for the npm `bin` (`cli.js`), not
+/// for a program's event loop.
+#[napi(js_name = "runCli", catch_unwind)]
+pub fn run_cli(argv: Vec<String>) -> i32 {
+    open_connectors_cli::run_std(argv)
+}
+
 /// Checks a webhook's `Elements-Webhook-Signature` over the raw body (the core's
 /// `webhook::verify`, constant time): nothing when it holds (the runtime then parses
 /// the body), an error with code `webhook_signature` or `invalid_input` when not.

@@ -101,6 +101,15 @@ fn ocnql_quote_field(py: Python<'_>, name: &str) -> PyResult<String> {
     open_connectors::ocnql::field(name).map_err(|e| to_pyerr(py, &e))
 }
 
+/// Runs the `open-connectors` command line (the Rust crate `open-connectors-cli`) with
+/// `argv` (the program's name first) over the process's own standard streams and
+/// environment, the GIL released; returns the exit status. The console script
+/// (`open_connectors._cli:main`) calls it.
+#[pyfunction]
+fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(|| open_connectors_cli::run_std(argv))
+}
+
 /// Test hook: panics inside a guarded call, to prove a panic is an `InternalError`.
 /// The panic is the point (the tests call it on purpose); `guard` turns it into an error.
 #[pyfunction]
@@ -136,6 +145,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ocnql_quote_field, m)?)?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;
     m.add_function(wrap_pyfunction!(decode_model, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_in_task_for_tests, m)?)?;
     m.add("__version__", open_connectors::VERSION)?;

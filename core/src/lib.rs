@@ -79,6 +79,7 @@
 
 mod client;
 mod config;
+pub mod curl;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -22,6 +22,7 @@ const KEY_OR_ID: Param = Param {
 pub const LIST_ELEMENTS: Operation = Operation {
     name: "list_elements",
     group: "elements",
+    command: "elements list",
     summary: "Lists the element catalogue, page by page.",
     doc: "`GET /elements` with `pageSize` (at most 200) and `nextPage`. Returns a pager of elements, fetched as it is read. Each page is safe to retry.",
     method: HttpMethod::Get,
@@ -41,6 +42,7 @@ pub const LIST_ELEMENTS: Operation = Operation {
 pub const GET_ELEMENT: Operation = Operation {
     name: "get_element",
     group: "elements",
+    command: "elements get",
     summary: "Gets one element of the catalogue by key or id.",
     doc: "`GET /elements/{keyOrId}`. Unknown fields are kept (`to_dict()`, `toJSON()`, `raw()`). Safe to retry.",
     method: HttpMethod::Get,
@@ -60,6 +62,7 @@ pub const GET_ELEMENT: Operation = Operation {
 pub const GET_ELEMENT_CONFIGURATION: Operation = Operation {
     name: "get_element_configuration",
     group: "elements",
+    command: "elements configuration",
     summary: "Lists the configuration keys an element's instances take.",
     doc: "`GET /elements/{keyOrId}/configuration`: key, name, whether required, type, default, description and whether hidden, for building a create form or checking one. Safe to retry.",
     method: HttpMethod::Get,

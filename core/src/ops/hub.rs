@@ -197,7 +197,8 @@ const HEADERS: Param = Param {
     doc: "More headers for this request (not `Authorization`, `Host` and the like).",
 };
 
-/// One hub operation of a fixed method.
+/// One hub operation of a fixed method. On the command line it is `call METHOD PATH`
+/// ([`REQUEST`]'s command), so it has no command of its own.
 const fn verb(
     name: &'static str,
     method: HttpMethod,
@@ -209,6 +210,7 @@ const fn verb(
     Operation {
         name,
         group: "hub",
+        command: "",
         summary,
         doc,
         method,
@@ -229,6 +231,7 @@ const fn verb(
 pub const REQUEST: Operation = Operation {
     name: "request",
     group: "hub",
+    command: "call",
     summary: "Sends a request to the connected service through the instance.",
     doc: "Any method on any route of the instance's hub: the whole response (status, headers, request id, pagination headers, body). GET, PUT and DELETE are retried on connection errors, timeouts, 502-504 and 429 with `Retry-After`; POST and PATCH never once they may have arrived.",
     method: HttpMethod::Get,
@@ -252,7 +255,8 @@ pub const REQUEST: Operation = Operation {
     retry: RetryClass::ByMethod,
     auth: AuthScope::Instance,
     pagination: None,
-    node_single_object: false,
+    // Node: `inst.request({ method, path, query, json, headers })`, as fetch-like APIs take it.
+    node_single_object: true,
     precheck: None,
     example: r#"{"method": "GET", "path": "/hubs/crm/contacts", "query": {"pageSize": 50}}"#,
     build,
@@ -312,6 +316,7 @@ pub const DELETE: Operation = verb(
 pub const PAGINATE: Operation = Operation {
     name: "paginate",
     group: "hub",
+    command: "call",
     summary: "Lists a route of the instance's hub, page by page: a pager of its records.",
     doc: "Follows the platform's cursor (`nextPage`, `elements-next-page-token`), fetching the next page while the caller works on the current one (at most two pages held). Stops on an empty page or a page without a token; a token that repeats is an error. Each page is a GET, retried as any safe call.",
     method: HttpMethod::Get,

@@ -559,6 +559,7 @@ const INSTANCE_ID: Param = Param {
 pub const CREATE_INSTANCE: Operation = Operation {
     name: "create_instance",
     group: "instances",
+    command: "instances create",
     summary: "Creates an authenticated connector instance.",
     doc: "Sent to `POST /instances` (element by key, the default for keys) or `POST /elements/{keyOrId}/instances` (the default for ids). Never retried once it may have reached the server: an OAuth code is single-use. The answer's `token` is the credential of every later call on the instance.",
     method: HttpMethod::Post,
@@ -660,6 +661,7 @@ pub const CREATE_INSTANCE: Operation = Operation {
 pub const GET_INSTANCE: Operation = Operation {
     name: "get_instance",
     group: "instances",
+    command: "instances get",
     summary: "Gets an instance by id.",
     doc: "`GET /instances/{id}`. Safe to retry.",
     method: HttpMethod::Get,
@@ -679,6 +681,7 @@ pub const GET_INSTANCE: Operation = Operation {
 pub const DELETE_INSTANCE: Operation = Operation {
     name: "delete_instance",
     group: "instances",
+    command: "instances delete",
     summary: "Deletes an instance by id.",
     doc: "`DELETE /instances/{id}`; returns nothing. Safe to retry (a repeated delete of a deleted instance answers 404).",
     method: HttpMethod::Delete,
@@ -698,6 +701,7 @@ pub const DELETE_INSTANCE: Operation = Operation {
 pub const LIST_INSTANCES: Operation = Operation {
     name: "list_instances",
     group: "instances",
+    command: "instances list",
     summary: "Lists the organization's instances, page by page.",
     doc: "`GET /instances` with `tags[]`, `searchText`, `hydrate`, `pageSize` and `nextPage`. Returns a pager: iterate it for every instance, fetching pages as needed, or take its pages. It stops on an empty page or a page without a next-page token, and fails on a token that repeats. Each page is safe to retry.",
     method: HttpMethod::Get,
@@ -772,6 +776,7 @@ const UPDATE_MANAGED: [&str; 3] = ["name", "tags", "configuration"];
 pub const UPDATE_INSTANCE: Operation = Operation {
     name: "update_instance",
     group: "instances",
+    command: "instances update",
     summary: "Updates an instance: only the fields given are sent.",
     doc: "`PATCH /instances/{id}`. Tags replace the instance's tags (the platform does not merge them); configuration keys are set one by one. Returns the updated instance. Not retried once it may have arrived.",
     method: HttpMethod::Patch,
@@ -854,6 +859,7 @@ fn build_update(op: &Operation, mut args: Args) -> Result<Wire> {
 pub const REAUTHENTICATE_INSTANCE: Operation = Operation {
     name: "reauthenticate_instance",
     group: "instances",
+    command: "instances reauthenticate",
     summary: "Re-authenticates an OAuth instance with a fresh authorization code.",
     doc: "`PUT /instances/{id}?reAuthenticate=true` with `providerData.code` (the platform's documented re-authentication; run the OAuth step again for the code). Only the code and the configuration given are sent, not the instance's current body (whose secret values the platform hands back masked). Never retried once it may have arrived: the code is single-use.",
     method: HttpMethod::Put,
@@ -914,6 +920,7 @@ fn build_reauthenticate(op: &Operation, mut args: Args) -> Result<Wire> {
 pub const ENABLE_INSTANCE: Operation = Operation {
     name: "enable_instance",
     group: "instances",
+    command: "instances enable",
     summary: "Enables an instance (after it was disabled, by hand or by failed token refreshes).",
     doc: "`PUT /instances/{id}/enabled`; returns nothing. Safe to retry.",
     method: HttpMethod::Put,
@@ -933,6 +940,7 @@ pub const ENABLE_INSTANCE: Operation = Operation {
 pub const DISABLE_INSTANCE: Operation = Operation {
     name: "disable_instance",
     group: "instances",
+    command: "instances disable",
     summary: "Disables an instance: it stays, but the platform stops using it.",
     doc: "`DELETE /instances/{id}/enabled`; returns nothing. Safe to retry.",
     method: HttpMethod::Delete,

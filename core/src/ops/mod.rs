@@ -235,8 +235,13 @@ pub enum Pagination {
 pub struct Operation {
     /// The name, `snake_case` (Node spells it `camelCase`).
     pub name: &'static str,
-    /// The resource group (`instances`, `elements`...): the CLI's subcommand.
+    /// The resource group (`instances`, `elements`...).
     pub group: &'static str,
+    /// Its command on the `open-connectors` command line, the words after the program
+    /// name (`"instances list"`, `"oauth url"`). A plain and a paged operation may share
+    /// one (`"call"`: the paged one answers `--all` and the flags only it takes); empty
+    /// when another operation's command covers it (the hub verbs, through `call`).
+    pub command: &'static str,
     /// One line: what it does.
     pub summary: &'static str,
     /// More documentation (may be empty).
@@ -735,6 +740,60 @@ mod tests {
                         p.name
                     );
                 }
+            }
+        }
+        // Commands: lower-case words; one operation each, or a plain and a paged one
+        // whose positional parameters agree; an operation without one is covered by
+        // a command of its group.
+        for op in OPERATIONS {
+            if op.command.is_empty() {
+                assert!(
+                    OPERATIONS
+                        .iter()
+                        .any(|o| o.group == op.group && !o.command.is_empty()),
+                    "{}",
+                    op.name
+                );
+                continue;
+            }
+            assert!(
+                op.command.split(' ').all(
+                    |w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+                ),
+                "{}: {:?}",
+                op.name,
+                op.command
+            );
+            let sharing: Vec<&Operation> = OPERATIONS
+                .iter()
+                .filter(|o| o.command == op.command)
+                .collect();
+            match sharing.as_slice() {
+                [_] => {}
+                [a, b] => {
+                    assert!(
+                        a.pagination.is_none() != b.pagination.is_none(),
+                        "{}",
+                        op.command
+                    );
+                    let (plain, paged) = if a.pagination.is_none() {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    };
+                    for p in paged.params.iter().filter(|p| p.positional) {
+                        assert!(
+                            plain
+                                .params
+                                .iter()
+                                .any(|q| q.name == p.name && q.positional),
+                            "{}.{}",
+                            paged.name,
+                            p.name
+                        );
+                    }
+                }
+                more => panic!("{} operations share {:?}", more.len(), op.command),
             }
         }
         assert_eq!(find("getInstance").unwrap().name, "get_instance");

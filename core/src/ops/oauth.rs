@@ -65,6 +65,7 @@ const CALLBACK_URL: Param = Param {
 pub const GET_OAUTH_URL: Operation = Operation {
     name: "get_oauth_url",
     group: "oauth",
+    command: "oauth url",
     summary: "Gets the provider's authorization URL to send the user to (OAuth 2, step 1).",
     doc: "`GET /elements/{keyOrId}/oauth/url` with `apiKey`, `apiSecret` and `callbackUrl`; returns the `oauthUrl` of the answer. The provider redirects the user back to `callback_url` with a `code` (and `state`) for `create_instance` or `reauthenticate_instance`. The API secret travels in the query, as the platform documents: it is redacted from every log, error and `Debug`. Safe to retry.",
     method: HttpMethod::Get,
@@ -134,6 +135,7 @@ pub const GET_OAUTH_URL: Operation = Operation {
 pub const GET_OAUTH1_TOKEN: Operation = Operation {
     name: "get_oauth1_token",
     group: "oauth",
+    command: "oauth token",
     summary: "Gets an OAuth 1 request token and its secret (OAuth 1, step 1).",
     doc: "`GET /elements/{keyOrId}/oauth/token` with `apiKey`, `apiSecret` and `callbackUrl`. Pass the token as `request_token` to `get_oauth_url`, and keep the secret for the create's `provider_data`. Safe to retry.",
     method: HttpMethod::Get,
