@@ -465,6 +465,8 @@ export declare class Client {
   constructor(options?: ClientOptions)
   /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */
   forInstance(tokenOrInstance: string | Instance): InstanceClient
+  /** The request `operation` would send with `args`, as a `curl` command line, sending nothing (secrets as placeholders unless `showSecrets`). */
+  toCurl(operation: string, args?: Record<string, unknown>, options?: RequestOptions & { showSecrets?: boolean }): string
   /**
    * Creates an authenticated connector instance. Sent to `POST /instances` (element by key, the
    * default for keys) or `POST /elements/{keyOrId}/instances` (the default for ids). Never
@@ -560,6 +562,8 @@ export declare class Client {
  * settings.
  */
 export declare class InstanceClient {
+  /** The request `operation` would send with `args`, as a `curl` command line, sending nothing (the token as a placeholder unless `showSecrets`). */
+  toCurl(operation: string, args?: Record<string, unknown>, options?: RequestOptions & { showSecrets?: boolean }): string
   /**
    * Sends a request to the connected service through the instance. Any method on any route of
    * the instance's hub: the whole response (status, headers, request id, pagination headers,

@@ -454,6 +454,27 @@ class ClientBase {
     return fromAnswer(texts, this.#models)
   }
 
+  /**
+   * The request `operation` (its table name, e.g. `'create_instance'`, or its method name)
+   * would send with `args` (the method's options, positional ones by name), as a `curl`
+   * command line, sending nothing. Secrets are shell variables or `[REDACTED]` unless
+   * `showSecrets`. Bad input throws as the call would.
+   */
+  toCurl(operation, args, { showSecrets = false, ...requestOptions } = {}) {
+    const classes = this.#classes
+    if (typeof operation !== 'string') {
+      const reason = `must be an operation name, got ${typeof operation}`
+      throw new classes.InvalidInputError(`invalid input: operation: ${reason}`, { code: 'invalid_input', field: 'operation', reason })
+    }
+    const argsText = toJsonText(args ?? {}, 'options', classes)
+    const optionsText = toJsonText(requestOptions, 'requestOptions', classes)
+    try {
+      return this.#native.dryRun(operation, argsText, optionsText, showSecrets === true)
+    } catch (e) {
+      throw mapError(e, classes)
+    }
+  }
+
   /** A pager over paged operation `name`: checks the arguments now, sends nothing yet. */
   _pager(name, args, requestOptions) {
     const classes = this.#classes

@@ -70,3 +70,17 @@ test('retryBudget is a setting in milliseconds', () => {
     assert.throws(() => make({ retryBudget: bad }), (e) => e instanceof oc.InvalidInputError && e.field === 'retryBudget', String(bad))
   }
 })
+
+test('toCurl sends nothing and hides secrets', async () => {
+  const c = make()
+  const before = (await sandbox.journal()).length
+  const curl = c.toCurl('create_instance', { element: 'insightly', configuration: { username: 'u', password: 's3cr3t-Passw0rd' } })
+  assert.ok(curl.startsWith('curl ') && curl.includes(`${sandbox.baseUrl}/instances`), curl)
+  for (const secret of [DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET, 's3cr3t-Passw0rd']) assert.ok(!curl.includes(secret), curl)
+  assert.ok(curl.includes('$OPEN_CONNECTORS_USER_SECRET'), curl)
+  assert.ok(c.toCurl('getInstance', { instanceId: 12 }, { showSecrets: true }).includes(DEFAULT_USER_SECRET))
+  const hub = c.forInstance('inst-t0ken-123').toCurl('paginate', { path: '/hubs/crm/contacts', pageSize: 5 })
+  assert.ok(!hub.includes('inst-t0ken-123') && hub.includes('$OPEN_CONNECTORS_INSTANCE_TOKEN') && hub.includes('pageSize=5'), hub)
+  assert.equal((await sandbox.journal()).length, before)
+  assert.throws(() => c.toCurl('getInstance', { instanceId: 0 }), (e) => e instanceof oc.InvalidInputError && e.field === 'instanceId')
+})

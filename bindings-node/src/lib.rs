@@ -122,6 +122,27 @@ impl NativeClient {
         Ok(out.to_binding_list(Lang::Node))
     }
 
+    /// The request operation `name` would send with `args` and `options` (JSON text,
+    /// Node names), as a `curl` command line, secrets as placeholders unless
+    /// `show_secrets`. Sends nothing; bad input throws as a call would.
+    #[napi(js_name = "dryRun", catch_unwind)]
+    pub fn dry_run(
+        &self,
+        name: String,
+        args: String,
+        options: String,
+        show_secrets: bool,
+    ) -> napi::Result<String> {
+        let args = parse(&args, "options")?;
+        let options = CallOptions::from_json(Lang::Node, &parse(&options, "requestOptions")?)
+            .map_err(to_napi)?;
+        let (_, request) = self
+            .inner
+            .build_call(Lang::Node, &name, args, &options)
+            .map_err(to_napi)?;
+        Ok(open_connectors::curl::to_curl(&request, show_secrets))
+    }
+
     /// A pager over paged operation `name` with `args` and per-call `options` (JSON
     /// text, Node names). Bad input throws here, before anything is sent.
     #[napi(catch_unwind)]

@@ -238,6 +238,27 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || self.call_async_inner(py, name, args, options))
     }
+    /// The request operation `name` would send, as a `curl` command line, secrets as
+    /// placeholders unless `show_secrets`. Sends nothing; bad input raises as a call would.
+    #[pyo3(signature = (name, args, options=None, show_secrets=false))]
+    fn dry_run(
+        &self,
+        py: Python<'_>,
+        name: String,
+        args: &Bound<'_, PyAny>,
+        options: Option<&Bound<'_, PyAny>>,
+        show_secrets: bool,
+    ) -> PyResult<String> {
+        guard(py, || {
+            let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+            let client = self.client().map_err(|e| to_pyerr(py, &e))?;
+            let (_, request) = client
+                .build_call(Lang::Python, &name, args, &options)
+                .map_err(|e| to_pyerr(py, &e))?;
+            Ok(open_connectors::curl::to_curl(&request, show_secrets))
+        })
+    }
+
     /// A pager over paged operation `name` (checks `args` now; sends nothing yet).
     #[pyo3(signature = (name, args, options=None))]
     fn pager(

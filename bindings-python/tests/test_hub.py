@@ -91,3 +91,32 @@ def test_retry_budget_setting(sb: Sandbox) -> None:
         with pytest.raises(oc.InvalidInputError) as info:
             make(sb, retry_budget=bad)
         assert info.value.field == "retry_budget"
+
+
+def test_to_curl_sends_nothing_and_hides_secrets(sb: Sandbox) -> None:
+    with make(sb) as c:
+        before = len(sb.journal())
+        curl = c.to_curl(
+            "create_instance",
+            element="insightly",
+            configuration={"username": "u", "password": "s3cr3t-Passw0rd"},
+            timeout=5.0,
+        )
+        assert curl.startswith("curl ") and "POST" in curl
+        assert f"{sb.base_url}/instances" in curl
+        for secret in (DEFAULT_USER_SECRET, DEFAULT_ORGANIZATION_SECRET, "s3cr3t-Passw0rd"):
+            assert secret not in curl
+        assert "$OPEN_CONNECTORS_USER_SECRET" in curl
+        shown = c.to_curl("get_instance", instance_id=12, show_secrets=True)
+        assert DEFAULT_USER_SECRET in shown and "/instances/12" in shown
+        crm = c.for_instance("inst-t0ken-123")
+        hub = crm.to_curl("paginate", path="/hubs/crm/contacts", where=oc.ocnql("a = {}", 1), page_size=5)
+        assert "inst-t0ken-123" not in hub and "$OPEN_CONNECTORS_INSTANCE_TOKEN" in hub
+        assert "pageSize=5" in hub
+        assert len(sb.journal()) == before  # nothing was sent
+        with pytest.raises(oc.InvalidInputError) as info:
+            c.to_curl("get_instance", instance_id=0)
+        assert info.value.field == "instance_id"
+        with pytest.raises(oc.InvalidInputError) as info:
+            c.to_curl("no_such_operation")
+        assert info.value.field == "operation"

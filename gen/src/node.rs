@@ -485,7 +485,7 @@ fn index_dts() -> String {
         "",
         "A client of the platform API. One client shares one connection pool; it is safe to make many calls on it at once.",
     );
-    o.push_str("export declare class Client {\n  constructor(options?: ClientOptions)\n  /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */\n  forInstance(tokenOrInstance: string | Instance): InstanceClient\n");
+    o.push_str("export declare class Client {\n  constructor(options?: ClientOptions)\n  /** A client of one instance (its token, or the Instance): calls to the connected service on this client's connections. */\n  forInstance(tokenOrInstance: string | Instance): InstanceClient\n  /** The request `operation` would send with `args`, as a `curl` command line, sending nothing (secrets as placeholders unless `showSecrets`). */\n  toCurl(operation: string, args?: Record<string, unknown>, options?: RequestOptions & { showSecrets?: boolean }): string\n");
     let org: Vec<&Operation> = OPERATIONS
         .iter()
         .filter(|op| !instance_scoped(op))
@@ -498,7 +498,7 @@ fn index_dts() -> String {
         "",
         "A client of one instance (`client.forInstance(token)`): calls to the connected service through the instance's hub, authorized by its token, on the client's connections and settings.",
     );
-    o.push_str("export declare class InstanceClient {\n");
+    o.push_str("export declare class InstanceClient {\n  /** The request `operation` would send with `args`, as a `curl` command line, sending nothing (the token as a placeholder unless `showSecrets`). */\n  toCurl(operation: string, args?: Record<string, unknown>, options?: RequestOptions & { showSecrets?: boolean }): string\n");
     let inst: Vec<&Operation> = OPERATIONS.iter().filter(|op| instance_scoped(op)).collect();
     dts_methods(&mut o, &inst);
     o.push_str("  /** The base URL the paths are relative to. */\n  readonly baseUrl: string\n}\n\n/** The whole answer of `InstanceClient.request` (2xx only: other statuses throw). */\nexport declare class Response {\n  /** The HTTP status. */\n  readonly status: number\n  /** The headers, names in lower case. */\n  readonly headers: Record<string, string>\n  /** `elements-request-id`. */\n  readonly requestId: string | null\n  /** `elements-next-page-token`: pass it as `cursor` for the next page. */\n  readonly nextCursor: string | null\n  /** `elements-total-count`, when the platform sends it. */\n  readonly totalCount: number | null\n  /** The body as text. */\n  readonly text: string\n  /** The body as JSON; an empty body is null. */\n  json(): any\n  /** status, requestId, nextCursor, totalCount, headers and the body (JSON, else text). */\n  toJSON(): { status: number; requestId: string | null; nextCursor: string | null; totalCount: number | null; headers: Record<string, string>; body: unknown }\n}\n");

@@ -347,6 +347,27 @@ def parse_oauth_callback(url_or_query: str, *, expected_state: Optional[str] = N
     return OAuthCallback._from_native(_native.read_oauth_callback(url_or_query, expected_state))
 
 
+def _dry_run(native: "_native.NativeClient", operation: str, show_secrets: bool, args: Dict[str, Any]) -> str:
+    """The generic dry run of both clients and both instance clients."""
+    from ._exceptions import InvalidInputError
+
+    meta = _operations().get(operation) if isinstance(operation, str) else None
+    if meta is None:
+        reason = f"is not an operation: {operation!r}"
+        raise InvalidInputError(f"invalid input: operation: {reason}", field="operation", reason=reason)
+    options = {k: args.pop(k) for k in ("timeout", "max_retries", "extra_headers") if args.get(k) is not None}
+    try:
+        return native.dry_run(operation, {k: v for k, v in args.items() if v is not None}, options or None, show_secrets)
+    finally:
+        emit_logs()
+
+
+def _operations() -> Dict[str, Any]:
+    from ._client import OPERATIONS
+
+    return OPERATIONS
+
+
 class _ClientBase:
     """What both clients share: the native client and its settings."""
 
@@ -357,6 +378,13 @@ class _ClientBase:
     def __init__(self, **settings: Any) -> None:
         given = {k: v for k, v in settings.items() if v is not None}
         self._native = _native.NativeClient(given)
+
+    def to_curl(self, operation: str, /, *, show_secrets: bool = False, **args: Any) -> str:
+        """The request ``operation`` would send (e.g. ``"create_instance"``, with the
+        method's own keyword arguments), as a ``curl`` command line, sending nothing.
+        Secrets are shell variables (``$OPEN_CONNECTORS_USER_SECRET``...) or
+        ``[REDACTED]``, unless ``show_secrets``. Bad input raises as the call would."""
+        return _dry_run(self._native, operation, show_secrets, dict(args))
 
     def close(self) -> None:
         """Closes the client: later calls raise ClientClosedError. Calls in flight finish."""
@@ -615,6 +643,12 @@ class InstanceBase:
     def base_url(self) -> str:
         """The base URL the paths are relative to."""
         return self._native.base_url
+
+    def to_curl(self, operation: str, /, *, show_secrets: bool = False, **args: Any) -> str:
+        """The request ``operation`` (``"get"``, ``"request"``, ``"paginate"``...) would
+        send, as a ``curl`` command line, sending nothing; the instance token is
+        ``$OPEN_CONNECTORS_INSTANCE_TOKEN`` unless ``show_secrets``."""
+        return _dry_run(self._native, operation, show_secrets, dict(args))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, token='[REDACTED]')"

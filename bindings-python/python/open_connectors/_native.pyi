@@ -46,6 +46,13 @@ class NativeModel:
 class NativeClient:
     def __new__(cls, settings: Mapping[str, Any]) -> NativeClient: ...
     def for_instance(self, token: str) -> NativeClient: ...
+    def dry_run(
+        self,
+        name: str,
+        args: Mapping[str, Any],
+        options: Optional[Mapping[str, Any]] = None,
+        show_secrets: bool = False,
+    ) -> str: ...
     def call(
         self, name: str, args: Mapping[str, Any], options: Optional[Mapping[str, Any]] = None
     ) -> Any: ...
