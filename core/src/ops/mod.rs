@@ -801,6 +801,34 @@ mod tests {
     }
 
     #[test]
+    fn params_by_name_and_debug_output() {
+        let op = &instances::CREATE_INSTANCE;
+        assert_eq!(op.param("validate").map(|p| p.name), Some("validate"));
+        assert_eq!(
+            op.param("element").map(|p| p.ty),
+            Some(ParamType::ElementRef)
+        );
+        assert!(op.param("nope").is_none());
+        let dbg = format!("{op:?}");
+        assert!(
+            dbg.starts_with("Operation { name: \"create_instance\", method: Post"),
+            "{dbg}"
+        );
+        let wire = build_wire(
+            op,
+            Lang::Rust,
+            json!({"element": "insightly", "configuration": {"password": "pw-s3cr3t"}}),
+        )
+        .unwrap();
+        let dbg = format!("{wire:?}");
+        assert!(
+            dbg.contains("path: \"/instances\"") && dbg.contains("[REDACTED]"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("pw-s3cr3t"), "{dbg}");
+    }
+
+    #[test]
     fn every_example_builds() {
         for op in OPERATIONS {
             let args: Value = serde_json::from_str(op.example).expect(op.name);
