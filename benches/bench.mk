@@ -2,9 +2,11 @@
 # CARGO_TARGET_DIR and OC_SANDBOX_BIN and defines PYTHON, VENV and DEBUG_DIR; the Python
 # and Node makefiles (included before this one) define $(VENV)/.ready and $(NODE_READY).
 #
-#   make bench           release builds of everything, every client, ~5 min: writes BENCHMARKS.md
-#   make bench QUICK=1   the same builds, a few hundred calls per client: writes
-#                        target/bench/BENCHMARKS.quick.md (BENCH_OUT=... to choose)
+#   make bench           release builds of everything, every client, both workloads (create,
+#                        page), ~10 min: writes BENCHMARKS.md
+#   make bench QUICK=1   the same builds, a few hundred calls and 20,000 records per client:
+#                        writes target/bench/BENCHMARKS.quick.md (BENCH_OUT=... to choose)
+#   make bench BENCH_ARGS="--workloads page"   one workload only (run.py's flags)
 #   make bench-report    rewrites BENCHMARKS.md from the last full run's figures (after
 #                        editing benches/PROFILE.md), running nothing
 #   make bench-smoke     the smallest mode on the debug builds of `make test`, report to a
@@ -22,10 +24,11 @@ BENCH_PEERS := $(VENV)/.bench-peers
 BENCH_STAGE := $(BENCH_DIR)/node-stage/node_modules/open-connectors
 BENCH_MODE := $(if $(QUICK),quick,full)
 BENCH_OUT ?= $(if $(QUICK),$(BENCH_DIR)/BENCHMARKS.quick.md,$(CURDIR)/BENCHMARKS.md)
+BENCH_ARGS ?=
 
 .PHONY: bench bench-build bench-peers bench-smoke bench-report
 
-# The Python peers (requests, httpx, aiohttp) in the project's .venv.
+# The Python peers (requests, httpx, aiohttp, orjson) in the project's .venv.
 $(BENCH_PEERS): benches/requirements-bench.txt $(VENV)/.ready
 	$(BENCH_PYTHON) -m pip install --disable-pip-version-check --quiet -r benches/requirements-bench.txt
 	touch $@
@@ -54,7 +57,7 @@ bench: bench-build
 	  --python $(BENCH_PYTHON) --py-path $(BENCH_DIR)/py-site \
 	  --node-root $(BENCH_DIR)/node-stage \
 	  --wheel "$$(ls $(BENCH_DIR)/wheels/*.whl)" --py-so $(BENCH_DIR)/py-site/open_connectors/_native.abi3.so \
-	  --node-binary "$$(ls $(BENCH_STAGE)/*.node)"
+	  --node-binary "$$(ls $(BENCH_STAGE)/*.node)" $(BENCH_ARGS)
 	@echo "bench: wrote $(BENCH_OUT)"
 
 # Rewrites BENCHMARKS.md from the figures of the last full run (after editing PROFILE.md).

@@ -11,14 +11,24 @@
 // Authorization, Content-Type and Accept as the SDK sends them), check the status and
 // parse the JSON answer, as the SDK decodes it into an Instance.
 //
+// With --workload page it pages instead through a seeded hub listing (GET
+// /hubs/crm/contacts of the instance whose token --token gives, --records records,
+// --page-size per page), decoding every record into a plain object and reading its
+// `score`, and prints records per second, CPU per record, and RSS at the start and at
+// its peak while paging. Clients: sdk (InstanceClient#paginate) and fetch (+ res.json(),
+// following elements-next-page-token by hand until an empty page or no token).
+//
 //   node bench_node.mjs --client sdk|fetch|axios --base-url URL --sdk-root DIR --peers-root DIR
 //        [--concurrency N] [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,...]
+//   node --expose-gc bench_node.mjs --workload page --client sdk|fetch --base-url URL --token T
+//        --page-size N --records N [--warmup-records N] [--page-sample FILE] --sdk-root DIR
 // --sdk-root: a folder whose node_modules/open-connectors is the package under test;
 // --peers-root: a folder whose node_modules holds axios (bindings-node).
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import v8 from 'node:v8'
 import { performance } from 'node:perf_hooks'
 
 const BODY = {
@@ -45,6 +55,12 @@ function parseArgs(argv) {
     rssAt: [],
     sdkRoot: process.cwd(),
     peersRoot: process.cwd(),
+    workload: 'create',
+    token: null,
+    pageSize: 200,
+    records: 0,
+    warmupRecords: 0,
+    pageSample: null,
   }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
@@ -64,10 +80,20 @@ function parseArgs(argv) {
       case '--rss-at': a.rssAt = value().split(',').filter(Boolean).map(Number); break
       case '--sdk-root': a.sdkRoot = value(); break
       case '--peers-root': a.peersRoot = value(); break
+      case '--workload': a.workload = value(); break
+      case '--token': a.token = value(); break
+      case '--page-size': a.pageSize = Number(value()); break
+      case '--records': a.records = Number(value()); break
+      case '--warmup-records': a.warmupRecords = Number(value()); break
+      case '--page-sample': a.pageSample = value(); break
       default: throw new Error(`unknown flag ${flag}`)
     }
   }
   if (!a.baseUrl) throw new Error('--base-url (or OPEN_CONNECTORS_BASE_URL) is required')
+  if (!['create', 'page'].includes(a.workload)) throw new Error(`unknown workload ${a.workload} (create or page)`)
+  if (a.workload === 'page' && !a.token) {
+    throw new Error('--workload page needs --token (benches/run.py --seed URL --records N makes one)')
+  }
   return a
 }
 
@@ -155,8 +181,139 @@ function percentile(sorted, p) {
   return sorted.length ? sorted[Math.round((p / 100) * (sorted.length - 1))] : null
 }
 
+// --- the paging workload ------------------------------------------------------------
+//
+// A pass pages through the listing from its start: `pageSize` records a page, each
+// record a plain object whose `score` is read and summed, until the end of the listing
+// (an empty page or no next-page token) or, with `limit`, once `limit` records were
+// read. It returns [records, score sum]. The fetch peer follows the token by hand, one
+// page at a time, with the SDK's headers (Authorization with the Element token, Accept).
+const HUB_PATH = '/hubs/crm/contacts'
+
+function makePagePass(a) {
+  if (a.client === 'sdk') {
+    const { Client } = createRequire(path.join(path.resolve(a.sdkRoot), 'noop.js'))('open-connectors')
+    const client = new Client({ baseUrl: a.baseUrl, userSecret: USER_SECRET, organizationSecret: ORG_SECRET })
+    const instance = client.forInstance(a.token)
+    return async (pageSize, limit) => {
+      let n = 0
+      let total = 0
+      for await (const record of instance.paginate(HUB_PATH, { pageSize })) {
+        total += record.score
+        n++
+        if (n >= limit) break
+      }
+      return [n, total]
+    }
+  }
+  if (a.client === 'fetch') {
+    const url = `${a.baseUrl}${HUB_PATH}`
+    const headers = {
+      Authorization: `User ${USER_SECRET}, Organization ${ORG_SECRET}, Element ${a.token}`,
+      Accept: 'application/json',
+    }
+    return async (pageSize, limit) => {
+      let n = 0
+      let total = 0
+      const query = new URLSearchParams({ pageSize: String(pageSize) })
+      for (;;) {
+        const r = await fetch(`${url}?${query}`, { headers })
+        if (r.status !== 200) throw new Error(`status ${r.status}`)
+        const records = await r.json()
+        const token = r.headers.get('elements-next-page-token')
+        for (const record of records) {
+          total += record.score
+          n++
+          if (n >= limit) return [n, total]
+        }
+        if (records.length === 0 || !token) return [n, total]
+        query.set('nextPage', token)
+      }
+    }
+  }
+  throw new Error(`unknown paging client ${a.client} (sdk or fetch)`)
+}
+
+// Resets VmHWM to the current RSS (Linux), so that VmHWM is then the peak since now.
+function resetPeak() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+// The yardstick of the RSS check: the bytes of one page's JSON text (a sample page the
+// driver fetched) and what it takes as JavaScript objects: V8's heapUsed after a full GC
+// with 8 parsed copies of the page held and without, ÷ 8 (one small page is within the
+// noise of a full GC).
+function pageNativeKib(sample) {
+  if (!sample) return [null, null]
+  const text = readFileSync(sample, 'utf8')
+  const gc = typeof globalThis.gc === 'function' ? globalThis.gc : () => {}
+  const copies = 8
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const pages = Array.from({ length: copies }, () => JSON.parse(text))
+  gc()
+  const after = process.memoryUsage().heapUsed
+  if (pages.some((p) => !p.length)) throw new Error('empty sample page')
+  return [Math.round(Buffer.byteLength(text) / 1024), Math.round((after - before) / 1024 / copies)]
+}
+
+// V8's new space (the nursery): it grows with the allocation rate, whatever is live.
+function newSpaceKib() {
+  const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')
+  return s ? Math.round(s.space_size / 1024) : null
+}
+
+async function mainPage(a) {
+  const runPass = makePagePass(a)
+  await runPass(1, 1) // the connection, the runtime: not a page's memory
+  const rssBase = rssKib()
+  const nurseryBase = newSpaceKib()
+  const peakReset = resetPeak()
+  if (a.warmupRecords) await runPass(a.pageSize, a.warmupRecords)
+  process.stdout.write('{"event":"measure"}\n')
+  const cpu0 = cpuSecs()
+  const t0 = performance.now()
+  const [n, total] = await runPass(a.pageSize, Infinity)
+  const elapsed = (performance.now() - t0) / 1000
+  const cpu = cpuSecs() - cpu0
+  if (a.records && n !== a.records) throw new Error(`read ${n} records, expected ${a.records}`)
+  const peak = peakRssKib()
+  const nurseryEnd = newSpaceKib()
+  const [pageKib, nativeKib] = pageNativeKib(a.pageSample)
+  const out = {
+    lang: 'node',
+    client: a.client,
+    workload: 'page',
+    page_size: a.pageSize,
+    records: n,
+    // Requests of a pass: the full pages, then a short or an empty one.
+    calls: Math.floor(n / a.pageSize) + 1,
+    score_sum: total,
+    elapsed_s: elapsed,
+    rate: elapsed > 0 ? n / elapsed : null,
+    cpu_s: cpu,
+    cpu_us_per_record: n ? (cpu * 1e6) / n : null,
+    maxrss_kib: peak,
+    rss_base_kib: rssBase,
+    rss_peak_kib: peakReset ? peak : null,
+    rss_end_kib: Math.round(process.memoryUsage.rss() / 1024),
+    page_json_kib: pageKib,
+    page_native_kib: nativeKib,
+    // How much of the growth is V8's nursery having grown (reserved, not live data).
+    nursery_growth_kib: nurseryBase === null || nurseryEnd === null ? null : nurseryEnd - nurseryBase,
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`)
+  process.exit(0)
+}
+
 async function main() {
   const a = parseArgs(process.argv.slice(2))
+  if (a.workload === 'page') return mainPage(a)
   const call = makeCall(a)
   let done = (await phase(call, a.concurrency, a.warmup, false))[0]
   const checkpoints = []

@@ -13,6 +13,14 @@ the bytes the SDK sends (the body serialized per call, compact, in the SDK's key
 order; Authorization, Content-Type and Accept as the SDK sends them), checks the
 status and parses the JSON answer, as the SDK decodes it into an Instance. Only the
 client under test is imported, so the RSS is that client's.
+
+With --workload page it pages instead through a seeded hub listing (GET
+/hubs/crm/contacts of the instance whose token --token gives, --records records,
+--page-size per page), decoding every record into a dict and reading its `score`, and
+prints records per second, CPU per record, and RSS at the start and at its peak while
+paging. Clients: sdk (InstanceClient.paginate), sdk_async (AsyncInstanceClient.paginate),
+requests (+ json.loads), httpx (+ orjson.loads) and aiohttp (+ orjson.loads); each peer
+follows elements-next-page-token by hand until an empty page or no token.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import resource
 import sys
 import threading
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncGenerator, Awaitable, Callable, cast
 
 BODY: dict[str, Any] = {
     "element": {"key": "insightly"},
@@ -45,6 +53,8 @@ HEADERS = {
 }
 SYNC = ("sdk", "requests", "httpx")
 ASYNC = ("sdk_async", "httpx_async", "aiohttp")
+PAGE_CLIENTS = ("sdk", "sdk_async", "requests", "httpx", "aiohttp")
+HUB_PATH = "/hubs/crm/contacts"
 
 
 def body_bytes() -> bytes:
@@ -335,9 +345,242 @@ async def run_async(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+# --- the paging workload -----------------------------------------------------------
+#
+# A pass pages through the listing from its start: `page_size` records a page, each
+# record a dict whose `score` is read and summed, until the end of the listing (an empty
+# page or no next-page token) or, with `limit`, once `limit` records were read. It
+# returns (records, score sum). The peers follow the token by hand, one page at a time,
+# with the SDK's headers (Authorization with the Element token, Accept).
+
+PagePass = Callable[[int, "int | None"], tuple[int, int]]
+
+
+def hub_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"User {USER_SECRET}, Organization {ORG_SECRET}, Element {token}",
+            "Accept": "application/json"}
+
+
+def make_page_sync(name: str, base_url: str, token: str) -> tuple[PagePass, Callable[[], None]]:
+    url = base_url + HUB_PATH
+    headers = hub_headers(token)
+    if name == "sdk":
+        import open_connectors as oc
+
+        client = oc.Client(base_url=base_url, user_secret=USER_SECRET, organization_secret=ORG_SECRET)
+        instance = client.for_instance(token)
+
+        def run_pass(page_size: int, limit: int | None) -> tuple[int, int]:
+            n = total = 0
+            for record in instance.paginate(HUB_PATH, page_size=page_size):
+                total += record["score"]
+                n += 1
+                if limit is not None and n >= limit:
+                    break
+            return n, total
+
+        return run_pass, client.close
+    if name == "requests":
+        import requests
+
+        session = requests.Session()
+
+        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            r = session.get(url, params=params, headers=headers)
+            if r.status_code != 200:
+                raise BadStatus(r.status_code)
+            return json.loads(r.content), r.headers.get("elements-next-page-token")
+
+        return by_hand(get), session.close
+    if name == "httpx":
+        import httpx
+        import orjson
+
+        hclient = httpx.Client()
+
+        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            r = hclient.get(url, params=params, headers=headers)
+            if r.status_code != 200:
+                raise BadStatus(r.status_code)
+            return orjson.loads(r.content), r.headers.get("elements-next-page-token")
+
+        return by_hand(get), hclient.close
+    raise SystemExit(f"unknown paging client {name} (sync: sdk, requests, httpx)")
+
+
+def by_hand(get: Callable[[dict[str, Any]], tuple[Any, str | None]]) -> PagePass:
+    """The paging loop of the peers: follow elements-next-page-token until an empty page
+    or none."""
+
+    def run_pass(page_size: int, limit: int | None) -> tuple[int, int]:
+        n = total = 0
+        params: dict[str, Any] = {"pageSize": page_size}
+        while True:
+            records, token = get(params)
+            for record in records:
+                total += record["score"]
+                n += 1
+                if limit is not None and n >= limit:
+                    return n, total
+            if not records or not token:
+                return n, total
+            params = {"pageSize": page_size, "nextPage": token}
+
+    return run_pass
+
+
+async def make_page_async(
+    name: str, base_url: str, token: str
+) -> tuple[Callable[[int, int | None], Awaitable[tuple[int, int]]], Callable[[], Awaitable[None]]]:
+    url = base_url + HUB_PATH
+    headers = hub_headers(token)
+    if name == "sdk_async":
+        import open_connectors as oc
+
+        client = oc.AsyncClient(base_url=base_url, user_secret=USER_SECRET, organization_secret=ORG_SECRET)
+        instance = client.for_instance(token)
+
+        async def run_pass(page_size: int, limit: int | None) -> tuple[int, int]:
+            n = total = 0
+            pager = instance.paginate(HUB_PATH, page_size=page_size)
+            # An async generator: closed at once when the loop stops early.
+            records = cast(AsyncGenerator[Any, None], pager.__aiter__())
+            try:
+                async for record in records:
+                    total += record["score"]
+                    n += 1
+                    if limit is not None and n >= limit:
+                        break
+            finally:
+                await records.aclose()
+            return n, total
+
+        return run_pass, client.aclose
+    if name == "aiohttp":
+        import aiohttp
+        import orjson
+
+        session = aiohttp.ClientSession()
+
+        async def run_pass(page_size: int, limit: int | None) -> tuple[int, int]:
+            n = total = 0
+            params: dict[str, Any] = {"pageSize": page_size}
+            while True:
+                async with session.get(url, params=params, headers=headers) as r:
+                    if r.status != 200:
+                        raise BadStatus(r.status)
+                    records = orjson.loads(await r.read())
+                    token = r.headers.get("elements-next-page-token")
+                for record in records:
+                    total += record["score"]
+                    n += 1
+                    if limit is not None and n >= limit:
+                        return n, total
+                if not records or not token:
+                    return n, total
+                params = {"pageSize": page_size, "nextPage": token}
+
+        return run_pass, session.close
+    raise SystemExit(f"unknown paging client {name} (async: sdk_async, aiohttp)")
+
+
+def reset_peak() -> bool:
+    """Resets VmHWM to the current RSS (Linux: 5 > /proc/self/clear_refs), so that VmHWM
+    is then the peak RSS since this moment."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def page_native_kib(sample: str | None) -> tuple[int | None, int | None]:
+    """The yardstick of the RSS check: the bytes of one page's JSON text (a sample page
+    the driver fetched) and what it takes as Python objects (json.loads, measured by
+    tracemalloc: every list, dict, str and int of the page)."""
+    if not sample:
+        return None, None
+    import tracemalloc
+
+    with open(sample, "rb") as f:
+        raw = f.read()
+    tracemalloc.start()
+    records = json.loads(raw)
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del records
+    return len(raw) // 1024, size // 1024
+
+
+def page_result(args: argparse.Namespace, n: int, total: int, elapsed: float, cpu: float,
+                rss_base: int, peak_reset: bool) -> dict[str, Any]:
+    if args.records and n != args.records:
+        raise RuntimeError(f"read {n} records, expected {args.records}")
+    peak = cpu_and_maxrss()[1]
+    page_kib, native_kib = page_native_kib(args.page_sample)
+    return {
+        "lang": "python",
+        "client": args.client,
+        "workload": "page",
+        "page_size": args.page_size,
+        "records": n,
+        # Requests of a pass: the full pages, then a short or an empty one.
+        "calls": n // args.page_size + 1,
+        "score_sum": total,
+        "elapsed_s": elapsed,
+        "rate": n / elapsed if elapsed > 0 else None,
+        "cpu_s": cpu,
+        "cpu_us_per_record": cpu * 1e6 / n if n else None,
+        "maxrss_kib": peak,
+        "rss_base_kib": rss_base,
+        "rss_peak_kib": peak if peak_reset else None,
+        "rss_end_kib": status_kib("VmRSS:"),
+        "page_json_kib": page_kib,
+        "page_native_kib": native_kib,
+    }
+
+
+def run_page_sync(args: argparse.Namespace) -> dict[str, Any]:
+    run_pass, close = make_page_sync(args.client, args.base_url, args.token)
+    run_pass(1, 1)  # the connection, the runtime, lazy imports: not a page's memory
+    rss_base = rss_kib()
+    peak_reset = reset_peak()
+    if args.warmup_records:
+        run_pass(args.page_size, args.warmup_records)
+    print('{"event":"measure"}', flush=True)
+    cpu0 = cpu_and_maxrss()[0]
+    t0 = time.perf_counter()
+    n, total = run_pass(args.page_size, None)
+    elapsed = time.perf_counter() - t0
+    cpu = cpu_and_maxrss()[0] - cpu0
+    out = page_result(args, n, total, elapsed, cpu, rss_base, peak_reset)
+    close()
+    return out
+
+
+async def run_page_async(args: argparse.Namespace) -> dict[str, Any]:
+    run_pass, close = await make_page_async(args.client, args.base_url, args.token)
+    await run_pass(1, 1)
+    rss_base = rss_kib()
+    peak_reset = reset_peak()
+    if args.warmup_records:
+        await run_pass(args.page_size, args.warmup_records)
+    print('{"event":"measure"}', flush=True)
+    cpu0 = cpu_and_maxrss()[0]
+    t0 = time.perf_counter()
+    n, total = await run_pass(args.page_size, None)
+    elapsed = time.perf_counter() - t0
+    cpu = cpu_and_maxrss()[0] - cpu0
+    out = page_result(args, n, total, elapsed, cpu, rss_base, peak_reset)
+    await close()
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--client", required=True, choices=SYNC + ASYNC)
+    p.add_argument("--workload", choices=("create", "page"), default="create")
     p.add_argument("--base-url", default=os.environ.get("OPEN_CONNECTORS_BASE_URL"))
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--warmup-calls", type=int)
@@ -345,6 +588,13 @@ def main() -> None:
     p.add_argument("--calls", type=int)
     p.add_argument("--secs", type=float)
     p.add_argument("--rss-at", default="")
+    # --workload page
+    p.add_argument("--token", help="the instance token whose hub the listing is (page workload)")
+    p.add_argument("--page-size", type=int, default=200)
+    p.add_argument("--records", type=int, default=0,
+                   help="the listing's size: every record is read, and the count checked (0: not checked)")
+    p.add_argument("--warmup-records", type=int, default=0, help="records read before the measured pass")
+    p.add_argument("--page-sample", help="one page's JSON (a file): the yardstick of the RSS figures")
     args = p.parse_args()
     if not args.base_url:
         p.error("--base-url (or OPEN_CONNECTORS_BASE_URL) is required")
@@ -352,7 +602,14 @@ def main() -> None:
     args.warmup = ("secs", args.warmup_secs) if args.warmup_secs is not None else ("calls", args.warmup_calls or 0)
     args.measure = ("secs", args.secs) if args.secs is not None else ("calls", 1000 if args.calls is None else args.calls)
     args.rss_at = [int(x) for x in args.rss_at.split(",") if x]
-    out = run_sync(args) if args.client in SYNC else asyncio.run(run_async(args))
+    if args.workload == "page":
+        if not args.token:
+            p.error("--workload page needs --token (benches/run.py --seed URL --records N makes one)")
+        if args.client not in PAGE_CLIENTS:
+            p.error(f"--workload page: --client is one of {', '.join(PAGE_CLIENTS)}")
+        out = run_page_sync(args) if args.client in SYNC else asyncio.run(run_page_async(args))
+    else:
+        out = run_sync(args) if args.client in SYNC else asyncio.run(run_async(args))
     print(json.dumps(out))
     sys.stdout.flush()
 

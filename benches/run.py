@@ -6,6 +6,12 @@ subprocess against its own fresh sandbox on loopback, collects their JSON lines,
 samples the sandbox's own CPU time during each measured phase, measures cold start
 and artifact sizes, and writes a Markdown report (BENCHMARKS.md for `make bench`).
 
+Two workloads: `create` (create_instance, sequential and 64 in flight) and `page`
+(paging through a seeded hub listing: the driver creates an instance, seeds its
+contacts through the control API and hands the token to the program). `--workloads`
+chooses; `--seed URL --records N` only creates and seeds an instance in a running
+sandbox and prints its token (to run a program by hand).
+
 Goals are reported, never asserted: the driver fails only when a program fails.
 """
 
@@ -16,6 +22,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -37,14 +44,23 @@ MODES: dict[str, dict[str, Any]] = {
     # host) hits every client alike.
     "full": {"warmup": ("secs", 0.4), "measure": ("secs", 1.0), "rounds": 7, "rss_warmup": 1000,
              "callgrind": (500, 2500),
-             "rss_at": [10_000, 50_000, 100_000], "cold_reps": 15},
+             "rss_at": [10_000, 50_000, 100_000], "cold_reps": 15,
+             # Paging: each (client, page size) in turn, in each round, reads `warmup`
+             # records and then the whole listing once, measured.
+             "page": {"records": 100_000, "sizes": [200, 5000], "rounds": 5, "warmup": 10_000,
+                      # callgrind of the Rust clients: listings of 2,000 and 12,000 records
+                      # in pages of 200, differenced (instructions per record).
+                      "callgrind": (2_000, 12_000)}},
     # A smoke run with release builds: a few hundred calls each.
     "quick": {"warmup": ("calls", 50), "measure": ("calls", 300), "rounds": 1, "rss_warmup": 100,
-              "rss_at": [500, 1000, 2000], "cold_reps": 3},
+              "rss_at": [500, 1000, 2000], "cold_reps": 3,
+              "page": {"records": 20_000, "sizes": [200, 5000], "rounds": 1, "warmup": 2_000}},
     # `make test`: proves every program runs end to end (debug builds).
     "smoke": {"warmup": ("calls", 2), "measure": ("calls", 64), "rounds": 1, "rss_warmup": 2,
-              "rss_at": [20, 40], "cold_reps": 1},
+              "rss_at": [20, 40], "cold_reps": 1,
+              "page": {"records": 2_000, "sizes": [200], "rounds": 1, "warmup": 200}},
 }
+WORKLOADS = ("create", "page")
 
 # (language, client id, label, is the SDK)
 CLIENTS = [
@@ -61,6 +77,25 @@ CLIENTS = [
     ("node", "axios", "`axios`", False),
 ]
 LABEL = {(lang, c): label for lang, c, label, _ in CLIENTS}
+# The paging workload's clients: (language, client id, label, is the SDK).
+PAGE_CLIENTS = [
+    ("rust", "sdk", "Rust SDK (`Pager`)", True),
+    ("rust", "raw", "raw reqwest + `serde_json`", False),
+    ("python", "sdk", "Python `Client`", True),
+    ("python", "sdk_async", "Python `AsyncClient`", True),
+    ("python", "requests", "`requests.Session` + `json.loads`", False),
+    ("python", "httpx", "`httpx.Client` + `orjson`", False),
+    ("python", "aiohttp", "`aiohttp` + `orjson`", False),
+    ("node", "sdk", "Node SDK", True),
+    ("node", "fetch", "`fetch` + `res.json()`", False),
+]
+PAGE_LABEL = {(lang, c): label for lang, c, label, _ in PAGE_CLIENTS}
+HUB_PATH = "/hubs/crm/contacts"
+USER_SECRET = os.environ.get("OPEN_CONNECTORS_USER_SECRET") or "sAfK7LJGNz5ZHcNrvdJvLI=f03WbTbH6aRKc0HJ3oOIi"
+ORG_SECRET = os.environ.get("OPEN_CONNECTORS_ORGANIZATION_SECRET") or "58168435e3b9959a929eb04b6218b9a2"
+# The instance the paging workload lists (the create workload's Basic body).
+INSTANCE_BODY = {"element": {"key": "insightly"}, "name": "Element Instance Name", "tags": ["Docs"],
+                 "configuration": {"username": "claudeelements", "password": "password"}}
 CONCURRENCY = 64
 # A sandbox busier than this during a measured phase may be what limits the rate.
 SANDBOX_BUSY = 0.90
@@ -103,10 +138,18 @@ class Sandbox:
         with urllib.request.urlopen(self.root + path, timeout=10) as r:
             return json.loads(r.read())
 
-    def post(self, path: str) -> None:
-        req = urllib.request.Request(self.root + path, data=b"{}", method="POST",
-                                     headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=10).read()
+    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """POSTs JSON (`{}` by default) to a path under the root; the JSON answer."""
+        req = urllib.request.Request(self.root + path, data=json.dumps({} if body is None else body).encode(),
+                                     method="POST", headers={"Content-Type": "application/json", **(headers or {})})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            text = r.read()
+        return json.loads(text) if text.strip() else None
+
+    def get_bytes(self, path: str, headers: dict[str, str]) -> bytes:
+        req = urllib.request.Request(self.root + path, headers=headers)
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.read()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -119,6 +162,29 @@ class Sandbox:
         for f in (self.proc.stdin, self.proc.stdout):
             if f:
                 f.close()
+
+
+def hub_headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"User {USER_SECRET}, Organization {ORG_SECRET}, Element {token}",
+            "Accept": "application/json"}
+
+
+def seed(sb: Sandbox, records: int) -> str:
+    """Creates a Basic instance (POST /instances) and seeds its hub with `records`
+    contacts through the control API; returns the instance's token."""
+    inst = sb.post("/elements/api-v2/instances", INSTANCE_BODY,
+                   {"Authorization": f"User {USER_SECRET}, Organization {ORG_SECRET}"})
+    token = inst["token"]
+    got = sb.post("/__sandbox/hub/seed", {"token": token, "object": "contacts", "count": records})
+    if got.get("created") != records:
+        raise RuntimeError(f"seeding {records} contacts answered {got}")
+    return token
+
+
+def expected_score_sum(records: int) -> int:
+    """The sum of `score` over seeded contacts 1..records (tests/sandbox/README.md: contact
+    n has score n × 37 mod 101): every client must find it, so every record was read."""
+    return sum(n * 37 % 101 for n in range(1, records + 1))
 
 
 # --- running one program -----------------------------------------------------------
@@ -148,11 +214,14 @@ class Runner:
         return self.pin_client + cmd + ["--client", client, "--base-url", url]
 
     def run(self, lang: str, client: str, extra: list[str], expose_gc: bool = False,
-            journal: bool = False) -> tuple[dict[str, Any], Sandbox | None]:
+            journal: bool = False, prepare: Any = None) -> tuple[dict[str, Any], Sandbox | None]:
         """Runs one program against a fresh sandbox; returns its result (with the
-        sandbox's CPU during the measured phase) and, with journal=True, the live sandbox."""
+        sandbox's CPU during the measured phase) and, with journal=True, the live sandbox.
+        `prepare(sandbox)`, when given, readies the sandbox and returns more flags."""
         sb = Sandbox(self.a.sandbox, self.pin_sandbox, journal=journal)
         try:
+            if prepare is not None:
+                extra = extra + prepare(sb)
             cmd = self.command(lang, client, sb.url, expose_gc) + extra
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=self.env)
             assert proc.stdout is not None
@@ -173,6 +242,8 @@ class Runner:
                         result["sandbox_busy"] = cpu / wall if wall > 0 else None
                         calls = result.get("calls") or 0
                         result["sandbox_us_per_call"] = cpu * 1e6 / calls if calls else None
+                        records = result.get("records") or 0
+                        result["sandbox_us_per_record"] = cpu * 1e6 / records if records else None
             rc = proc.wait()
             if rc != 0 or result is None:
                 raise RuntimeError(f"{' '.join(cmd)} failed (exit {rc})")
@@ -294,6 +365,145 @@ def same_bytes(r: Runner) -> list[dict[str, Any]]:
     return rows
 
 
+# --- the paging workload -----------------------------------------------------------
+
+
+def page_flags(size: int, records: int, warmup: int, sample: Path | None) -> list[str]:
+    flags = ["--workload", "page", "--page-size", str(size), "--records", str(records),
+             "--warmup-records", str(warmup)]
+    return flags + (["--page-sample", str(sample)] if sample else [])
+
+
+def fold_page(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one (client, page size) folded: medians of the rate and CPU, the
+    worst RSS growth (and that run's start and peak), the rate's spread."""
+    out = dict(runs[0])
+    for k in ("rate", "cpu_us_per_record", "elapsed_s", "sandbox_busy", "sandbox_us_per_record",
+              "page_native_kib", "page_json_kib"):
+        vals = [r[k] for r in runs if r.get(k) is not None]
+        out[k] = statistics.median(vals) if vals else None
+    rates = [r["rate"] for r in runs if r.get("rate")]
+    out["rate_min"], out["rate_max"] = (min(rates), max(rates)) if rates else (None, None)
+    out["rates"] = [r.get("rate") for r in runs]
+    out["cpus"] = [r.get("cpu_us_per_record") for r in runs]
+    out["rounds"] = len(runs)
+    out["maxrss_kib"] = max(r["maxrss_kib"] for r in runs)
+    grown = [r for r in runs if r.get("rss_peak_kib") is not None]
+    if grown:
+        worst = max(grown, key=lambda r: r["rss_peak_kib"] - r["rss_base_kib"])
+        out["rss_base_kib"], out["rss_peak_kib"] = worst["rss_base_kib"], worst["rss_peak_kib"]
+        out["rss_growth_kib"] = worst["rss_peak_kib"] - worst["rss_base_kib"]
+        out["nursery_growth_kib"] = worst.get("nursery_growth_kib")
+        out["rss_growths"] = [r["rss_peak_kib"] - r["rss_base_kib"] for r in grown]
+    return out
+
+
+def hub_gets(sb: Sandbox) -> list[dict[str, Any]]:
+    return [e for e in sb.get("/__sandbox/journal")["requests"]
+            if e["method"] == "GET" and e["path"].endswith(HUB_PATH)]
+
+
+def paging(r: Runner, mode: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Every paging client, every page size, in rounds; and what each client sent (from
+    the sandbox's journal: the smoke mode's own runs, a 450-record listing otherwise)."""
+    pm = mode["page"]
+    records, expect = pm["records"], expected_score_sum(pm["records"])
+    # The smoke mode reads the journal of its own runs; the others run a small check
+    # first, so that no measured run pays for a journal.
+    journal_runs = pm["rounds"] == 1 and records <= 5_000
+    sent: list[dict[str, Any]] = []
+
+    def note_requests(label: str, sb: Sandbox) -> None:
+        gets = hub_gets(sb)
+        h = gets[-1]["headers"]
+        # Each run has its own instance: the token differs, the rest must not.
+        auth = re.sub(r"Element \S+", "Element <token>", h.get("authorization") or "")
+        sent.append({"client": label, "requests": len(gets), "authorization": auth,
+                     "accept": h.get("accept"), "user-agent": h.get("user-agent", ""),
+                     "cursor": any("nextPage=" in (e.get("query") or "") for e in gets),
+                     "page_sizes": sorted({q.split("=", 1)[1] for e in gets
+                                           for q in (e.get("query") or "").split("&")
+                                           if q.startswith("pageSize=")})})
+
+    if not journal_runs:
+        for lang, client, label, _ in PAGE_CLIENTS:
+            res, sb = r.run(lang, client, page_flags(200, 450, 0, None), journal=True,
+                            prepare=lambda sb: ["--token", seed(sb, 450)])
+            assert sb is not None
+            try:
+                note_requests(label, sb)
+            finally:
+                sb.stop()
+            if res["score_sum"] != expected_score_sum(450):
+                raise RuntimeError(f"{label} read a wrong score sum")
+    runs: dict[str, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rnd in range(pm["rounds"]):
+            for size in pm["sizes"]:
+                sample = Path(tmp) / f"page-{size}.json"
+
+                def prepare(sb: Sandbox, size: int = size, sample: Path = sample) -> list[str]:
+                    token = seed(sb, records)
+                    if not sample.exists():  # the first page: the same in every sandbox
+                        sample.write_bytes(sb.get_bytes(f"/elements/api-v2{HUB_PATH}?pageSize={size}",
+                                                        hub_headers(token)))
+                    return ["--token", token]
+
+                for lang, client, label, _ in PAGE_CLIENTS:
+                    res, sb = r.run(lang, client, page_flags(size, records, pm["warmup"], sample),
+                                    expose_gc=True, journal=journal_runs, prepare=prepare)
+                    if sb is not None:
+                        try:
+                            note_requests(label, sb)
+                        finally:
+                            sb.stop()
+                    if res["score_sum"] != expect:
+                        raise RuntimeError(f"{label}: score sum {res['score_sum']}, expected {expect}")
+                    runs.setdefault(f"{lang}/{client}/{size}", []).append(res)
+                    busy = res.get("sandbox_busy")
+                    grow = (res["rss_peak_kib"] - res["rss_base_kib"]) if res.get("rss_peak_kib") else None
+                    log(f"paging round {rnd + 1}/{pm['rounds']} {label:34} pages of {size:<5} "
+                        f"{res['rate'] or 0:10,.0f} records/s  cpu {res['cpu_us_per_record'] or 0:6.2f} µs/record  "
+                        f"rss {mib(res['rss_base_kib'])} → {mib(res.get('rss_peak_kib'))} MiB "
+                        f"(+{mib(grow)}; a page {mib(res.get('page_native_kib'))} MiB)  "
+                        f"sandbox {0 if busy is None else busy:.0%}")
+    return {k: fold_page(v) for k, v in runs.items()}, sent
+
+
+def page_instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
+    """User-space instructions per record of the Rust paging clients (callgrind), pages
+    of 200: the difference of two listings that differ only in size, so start-up, the
+    first page and the end of the listing cancel out."""
+    out: dict[str, float] = {}
+    pm = mode["page"]
+    if not shutil.which("valgrind") or not pm.get("callgrind"):
+        return out
+    small, big = pm["callgrind"]
+    for client in ("sdk", "raw"):
+        totals = []
+        for records in (small, big):
+            with tempfile.TemporaryDirectory() as tmp:
+                sb = Sandbox(r.a.sandbox, r.pin_sandbox)
+                try:
+                    token = seed(sb, records)
+                    cmd = r.pin_client + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
+                                          r.a.rust_bin, "--client", client, "--base-url", sb.url,
+                                          "--workload", "page", "--token", token, "--page-size", "200",
+                                          "--records", str(records)]
+                    p = subprocess.run(cmd, capture_output=True, text=True, env=r.env)
+                finally:
+                    sb.stop()
+                total = next((int(line.split(":")[1].replace(",", "").strip())
+                              for line in p.stderr.splitlines() if "Collected :" in line), None)
+                if p.returncode != 0 or total is None:
+                    log(f"callgrind of paging {client} failed; skipped")
+                    return {}
+                totals.append(total)
+        out[client] = (totals[1] - totals[0]) / (big - small)
+        log(f"callgrind paging {PAGE_LABEL[('rust', client)]}: {out[client]:,.0f} instructions per record")
+    return out
+
+
 def timed_runs(cmd: list[str], reps: int, env: dict[str, str], cwd: str | None = None) -> list[float]:
     """Runs `cmd` (which prints milliseconds) reps times after one discarded run."""
     vals = []
@@ -408,10 +618,203 @@ def goal_line(ok: bool | None, text: str, detail: str) -> str:
     return f"| {text} | {detail} | {mark} |"
 
 
+# The paging workload's goals (issue 11): (SDK, peer, factor).
+PAGE_GOALS = [
+    (("python", "sdk"), ("python", "requests"), 2.0),
+    (("python", "sdk"), ("python", "httpx"), 1.0),
+    (("python", "sdk_async"), ("python", "aiohttp"), 1.0),
+    (("node", "sdk"), ("node", "fetch"), 1.2),
+    (("rust", "sdk"), ("rust", "raw"), 0.95),
+]
+
+
+def size_text(kib: float | None) -> str:
+    """A page's size: MiB, or KiB under 1 MiB."""
+    if kib is None:
+        return "–"
+    return f"{kib / 1024:.1f} MiB" if kib >= 1024 else f"{kib:,.0f} KiB"
+
+
+def rss_verdict(v: dict[str, Any], peers: list[tuple[str, dict[str, Any]]] | None = None) -> tuple[bool, str]:
+    """Growth (peak − start) against two pages of records as the language's objects, plus
+    the noise allowance of the memory-over-time check (max(2 MiB, 5 % of the start));
+    for Node, less the growth of V8's nursery (the new space, sized by the allocation
+    rate whatever is live: not pages held)."""
+    growth, page, base = v["rss_growth_kib"], v["page_native_kib"], v["rss_base_kib"]
+    noise = max(2048, 0.05 * base)
+    nursery = v.get("nursery_growth_kib") or 0
+    held = growth - max(0, nursery)
+    detail = f"+{mib(growth)} MiB ({mib(base)} → {mib(v['rss_peak_kib'])})"
+    if nursery > 0:
+        detail += f", of it V8's nursery +{mib(nursery)} MiB; the rest +{mib(held)} MiB"
+    detail += (f" = {held / page:.1f} pages of {size_text(page)} (allowance: two pages and "
+               f"{mib(noise)} MiB of noise, {mib(2 * page + noise)} MiB)")
+    seen = [(label, pv["rss_growth_kib"]) for label, pv in peers or [] if pv.get("rss_growth_kib") is not None]
+    if seen:
+        detail += "; the hand-written loops: " + ", ".join(f"{label} +{mib(g)} MiB" for label, g in seen)
+    return held <= 2 * page + noise, detail
+
+
+def render_page(w: Any, mode: dict[str, Any], pg: dict[str, dict[str, Any]], sent: list[dict[str, Any]],
+                ins: dict[str, float]) -> None:
+    pm = mode["page"]
+    sizes = sorted({v["page_size"] for v in pg.values()})
+    records = next(iter(pg.values()))["records"]
+    w(f"## Paging: {records:,} contacts, pages of " + " and ".join(f"{s:,}" for s in sizes))
+    w("")
+    w("The workload of *calling the connector*: one instance's CRM hub seeded with "
+      f"{records:,} contacts (`POST /__sandbox/hub/seed`, a fresh sandbox per run), listed through "
+      f"`GET {HUB_PATH}` to its end; each record decoded into the language's own objects (a `dict`, a "
+      "JavaScript object, a `serde_json::Value`) and touched: its `score` read and summed. Every "
+      "client's sum is checked against the seed's formula, so every record was read.")
+    w("")
+    w(f"- Each (client, page size) in turn: a fresh process reads one page of 1 record (the "
+      f"connection, the runtime), then {pm['warmup']:,} records (warm-up), then the whole listing once, "
+      f"measured; {pm['rounds']} round{'s' if pm['rounds'] > 1 else ''}. *records/s* is the listing's "
+      "size ÷ the wall time of the measured pass (the median round; min–max beside it); ratios are "
+      "taken round by round, as above. *CPU µs / record*: the process's user+system CPU over the "
+      "pass, all its threads (one core: the client is pinned to CPU 0).")
+    w("- The SDKs: Python `client.for_instance(token).paginate(path, page_size=N)` iterated for "
+      "records (`AsyncClient`: `async for`), Node `client.forInstance(token).paginate(path, { pageSize })` "
+      "(`for await`), Rust `client.for_instance(token)?.paginate(path, None, Some(N))?` and "
+      "`next_page().await`, matching `Output::Json(v)`. They fetch the next page while the caller "
+      "reads the current one. The peers loop by hand, one page at a time: `nextPage=` the "
+      "`elements-next-page-token` of the last page, until an empty page or no token, with the "
+      "SDK's `Authorization` (`User …, Organization …, Element <token>`) and `Accept` (checked "
+      "against the journal at the end of this section).")
+    w("- **Memory while paging**: *start* is `VmRSS` after the one-record page (after a full GC), "
+      "before any real page; the driver's program then resets the kernel's peak (`VmHWM`, by "
+      "`5 > /proc/self/clear_refs`), so *peak* is the exact highest RSS of the warm-up and the "
+      "measured pass, not a sample. *growth* = peak − start (the worst round). The yardstick, "
+      "*a page*, is what one page of records takes as the language's objects, measured in the "
+      "same process on the listing's first page: Python `tracemalloc` of `json.loads` (every "
+      "`dict`, `str`, `int`), Node V8's `heapUsed` after a full GC with the parsed page held "
+      "and without (8 copies, ÷ 8), Rust malloc's in-use bytes with the `Value` held and without. "
+      "The goal is growth within about two pages (the one being read, the one fetched ahead); "
+      "the verdict allows two pages plus the noise allowance of the create workload's memory "
+      "check (max(2 MiB, 5 % of the start)). For Node, the growth of V8's nursery (the new "
+      "space, which V8 sizes to the allocation rate whatever is live: up to 16 MiB a semispace) "
+      "is shown and left out of *growth ÷ a page* and the verdict: a peer allocating at the "
+      "same rate grows it as much.")
+    w("")
+    for size in sizes:
+        w(f"### Pages of {size:,}")
+        w("")
+        w("| client | records/s | (rounds: min–max) | pages/s | CPU µs / record | RSS start MiB | peak MiB | growth MiB | growth ÷ a page | sandbox busy |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for lang, client, label, is_sdk in PAGE_CLIENTS:
+            v = pg.get(f"{lang}/{client}/{size}")
+            if not v:
+                continue
+            busy = v.get("sandbox_busy")
+            flag = " ⚠" if busy is not None and busy >= SANDBOX_BUSY else ""
+            name = f"**{label}**" if is_sdk else label
+            spread = (f"{num(v['rate_min'])}–{num(v['rate_max'])}"
+                      if v.get("rounds", 1) > 1 and v.get("rate_min") else "–")
+            pages = v["rate"] / size if v.get("rate") else None
+            growth = v.get("rss_growth_kib")
+            held = None if growth is None else growth - max(0, v.get("nursery_growth_kib") or 0)
+            per_page = (f"{held / v['page_native_kib']:.1f}" if held is not None and v.get("page_native_kib")
+                        else "–")
+            w(f"| {name} | {num(v['rate'])} | {spread} | {num(pages, '{:,.1f}')} | "
+              f"{num(v['cpu_us_per_record'], '{:.2f}')} | {mib(v.get('rss_base_kib'))} | "
+              f"{mib(v.get('rss_peak_kib'))} | {mib(growth)} | {per_page} | "
+              f"{num(None if busy is None else busy * 100)} %{flag} |")
+        yard = ", ".join(f"{lang.capitalize()} {size_text(pg[f'{lang}/sdk/{size}'].get('page_native_kib'))}"
+                         for lang in ("python", "node", "rust") if f"{lang}/sdk/{size}" in pg)
+        json_kib = next((v.get("page_json_kib") for v in pg.values() if v["page_size"] == size), None)
+        w("")
+        w(f"A page of {size:,} records: {size_text(json_kib)} of JSON text; as the language's objects "
+          f"(the yardstick of *growth ÷ a page*): {yard}.")
+        w("")
+    w("### Ratios and goals (paging)")
+    w("")
+    w("SDK ÷ peer, same run: records/s as the median of the round-by-round ratios (higher is "
+      "better for the SDK), CPU per record as the ratio of the medians (lower is better).")
+    w("")
+    w("| SDK | against | page size | records/s | CPU / record |")
+    w("|---|---|---:|---:|---:|")
+    for lang, client, label, is_sdk in PAGE_CLIENTS:
+        if not is_sdk:
+            continue
+        for plang, pclient, plabel, psdk in PAGE_CLIENTS:
+            if psdk or plang != lang:
+                continue
+            for size in sizes:
+                s_, p_ = pg.get(f"{lang}/{client}/{size}"), pg.get(f"{plang}/{pclient}/{size}")
+                if not s_ or not p_:
+                    continue
+                q = paired(s_, p_)
+                w(f"| {label} | {plabel} | {size:,} | "
+                  f"{ratio(s_['rate'], p_['rate']) if q is None else f'{q:.2f}×'} | "
+                  f"{ratio(s_['cpu_us_per_record'], p_['cpu_us_per_record'])} |")
+    w("")
+    w("| goal (paging, records per second) | this run | |")
+    w("|---|---|---|")
+    for (sl, sc), (pl, pc), factor in PAGE_GOALS:
+        for size in sizes:
+            s_, p_ = pg.get(f"{sl}/{sc}/{size}"), pg.get(f"{pl}/{pc}/{size}")
+            times = f"{factor:.1f}" if (factor * 10).is_integer() else f"{factor:g}"
+            text = f"{PAGE_LABEL[(sl, sc)]} ≥ {times}× {PAGE_LABEL[(pl, pc)]}, pages of {size:,}"
+            if not s_ or not p_ or not s_.get("rate") or not p_.get("rate"):
+                w(goal_line(None, text, "–"))
+                continue
+            x, y = s_["rate"], p_["rate"]
+            note = (" (sandbox-bound ⚠)" if max(s_.get("sandbox_busy") or 0, p_.get("sandbox_busy") or 0)
+                    >= SANDBOX_BUSY else "")
+            q = paired(s_, p_)
+            if q is None or len(s_.get("rates") or []) < 2:
+                ok, d = x >= factor * y, f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} records/s){note}"
+            else:
+                ok, d = q >= factor, (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} records/s, "
+                                      f"{x / y:.2f}×){note}")
+            w(goal_line(ok, text, d))
+            if sl == "rust" and s_.get("cpu_us_per_record") and p_.get("cpu_us_per_record"):
+                eff = p_["cpu_us_per_record"] / s_["cpu_us_per_record"]
+                w(goal_line(eff >= factor, f"… the same as client CPU per record, pages of {size:,}",
+                            f"{eff:.2f}× ({s_['cpu_us_per_record']:.2f} vs {p_['cpu_us_per_record']:.2f} µs "
+                            "per record)"))
+    if ins.get("sdk") and ins.get("raw"):
+        eff = ins["raw"] / ins["sdk"]
+        small, big = pm.get("callgrind") or (0, 0)
+        w(goal_line(eff >= 0.95, "… the Rust SDK as user-space instructions per record (callgrind, pages of 200, "
+                    f"listings of {small:,} and {big:,} differenced: immune to the host's noise)",
+                    f"{eff:.2f}× ({ins['sdk'] / 1000:.1f}k vs {ins['raw'] / 1000:.1f}k instructions per record)"))
+    for lang, client, label, is_sdk in PAGE_CLIENTS:
+        if not is_sdk:
+            continue
+        for size in sizes:
+            v = pg.get(f"{lang}/{client}/{size}")
+            if not v or v.get("rss_growth_kib") is None or not v.get("page_native_kib"):
+                continue
+            peers = [(plabel, pg[f"{plang}/{pclient}/{size}"]) for plang, pclient, plabel, psdk in PAGE_CLIENTS
+                     if plang == lang and not psdk and f"{plang}/{pclient}/{size}" in pg]
+            ok, d = rss_verdict(v, peers)
+            w(goal_line(ok, f"{label}: peak RSS while paging within two pages of its start, pages of {size:,}", d))
+    w("")
+    if sent:
+        ref = sent[0]
+        w("What each paging client sent: the sandbox's journal of a run with its journal on (a listing of "
+          "450 records in pages of 200 besides the smoke mode's own runs, whose counts include the "
+          "warm-up). The one-record page comes first (`pageSize=1`); an SDK may show one GET more: "
+          "the page it fetched ahead when the one-record read stopped.")
+        w("")
+        w("| client | GET requests | page sizes | `nextPage` followed | Authorization, Accept identical | User-Agent |")
+        w("|---|---:|---|---|---|---|")
+        for row in sent:
+            same_h = row["authorization"] == ref["authorization"] and row["accept"] == ref["accept"]
+            w(f"| {row['client']} | {row['requests']} | {', '.join(row['page_sizes'])} | "
+              f"{'yes' if row['cursor'] else 'NO'} | {'yes' if same_h else 'NO'} | "
+              f"`{row['user-agent'] or '(none)'}` |")
+        w("")
+
+
 def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict[str, dict[str, Any]],
            mem: dict[str, dict[str, Any]], cold: list[dict[str, Any]], size: list[tuple[str, int]],
            same: list[dict[str, Any]], started: float, load_end: str, elapsed: float | None = None,
-           ins: dict[str, float] | None = None) -> str:
+           ins: dict[str, float] | None = None, pg: dict[str, dict[str, Any]] | None = None,
+           pg_sent: list[dict[str, Any]] | None = None, kept: dict[str, str] | None = None,
+           pg_ins: dict[str, float] | None = None) -> str:
     L: list[str] = []
     w = L.append
     mode = MODES[mode_name]
@@ -425,6 +828,11 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
       "column); the ratios, taken round by round, CPU per call and callgrind's instruction counts are "
       "much steadier. Rerun `make bench` on a quiet machine to refresh them. The driver is `benches/run.py`; how it measures is in `benches/README.md`.")
     w("")
+    names = {"create": "create_instance", "page": "paging"}
+    for workload, on in sorted((kept or {}).items()):
+        w(f"The {names.get(workload, workload)} sections are from the run of {on} (this run did not "
+          f"repeat them: `--keep-from`); the machine below is this run's.")
+        w("")
     w("## Machine")
     w("")
     w("| | |")
@@ -436,251 +844,255 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
     pinned = "client on CPU 0, sandbox on CPU 1 (`taskset`)" if not a.no_pin else "not pinned"
     w(f"| pinning | {pinned} |")
     w("")
-    w("## Method, in short")
-    w("")
-    meas = mode["measure"]
-    w(f"- Workload: `create_instance`, Basic, element `insightly`, the seed's body "
-      f"({len(same[0]['body']) if same else '?'} bytes), against the release `oc-sandbox` on 127.0.0.1 "
-      "(`--quiet --journal-limit 0`), a fresh sandbox per run. One client per process, built once "
-      "and reused for every call.")
-    def span(kind_value: tuple[str, float]) -> str:
-        kind, value = kind_value
-        return f"{value:g} s" if kind == "secs" else f"{value:g} calls"
-    w(f"- Each (client, mode) warms up for {span(mode['warmup'])} and is then measured "
-      f"for {span(meas)}, in {mode['rounds']} round{'s' if mode['rounds'] > 1 else ''} that take the clients in turn; the tables "
-      "give the median round (and the spread of the rate), and the goals' ratios are the median of "
-      "the ratios taken within each round, where the two clients ran seconds apart. *sequential* is one call at a time, "
-      "*64* is 64 calls in flight "
-      "(tasks/promises for async clients, 64 threads for the sync Python clients). "
-      "Latency is per call, from the call to its decoded answer.")
-    w("- **Same request, same work for every client**: every client sends the identical body bytes and "
-      "the same `Authorization`, `Content-Type: application/json` and `Accept: application/json` "
-      "(checked against the sandbox's journal below), checks the status and parses the JSON answer "
-      "(the SDKs decode it into an `Instance`; the peers parse it with their own JSON call and read "
-      "`id` and `token`). The peers serialize the body per call, as the SDKs do.")
-    w("- CPU s / 1000 calls: the client process's own user+system CPU time over the measured phase "
-      "(`getrusage`, `resource.getrusage`, `process.cpuUsage`), all its threads. Peak RSS: the "
-      "client process's `VmHWM` (not `ru_maxrss`, which survives `exec` and so would show the "
-      "forked driver's RSS).")
-    w("- Pinning: the client runs on CPU 0 and the sandbox on CPU 1, so each has one core of its own "
-      "and neither steals the other's. It makes runs repeatable, and it is fair: every client gets "
-      "one core (the SDKs' tokio runtimes size themselves to it), so a multi-threaded SDK cannot "
-      "win by borrowing the sandbox's core from a single-threaded peer.")
-    w("- **Is the sandbox the bottleneck?** The driver reads the sandbox's CPU time "
-      "(`/proc/<pid>/stat`) at the start and the end of every measured phase. *sandbox busy* "
-      "below is the share of its core it used; a run at ≥ 90 % may be sandbox-bound and is "
-      "marked ⚠.")
-    w("")
-
-    busiest = max((v for v in tp.values() if v.get("sandbox_busy") is not None),
-                  key=lambda v: v["sandbox_busy"], default=None)
-    fastest = max((v for v in tp.values() if v.get("sandbox_us_per_call")),
-                  key=lambda v: v["rate"] or 0, default=None)
-    if busiest and fastest:
-        us = fastest["sandbox_us_per_call"]
-        w(f"At the highest rate of this run ({LABEL[(fastest['lang'], fastest['client'])]}, "
-          f"{fastest['concurrency']} in flight: {num(fastest['rate'])} calls/s) the sandbox used "
-          f"{fastest['sandbox_busy'] * 100:.0f} % of its core, **{us:.0f} µs of CPU per request** "
-          f"(user+system, its kernel TCP work included): one core serves about "
-          f"**{1e6 / us:,.0f} calls/s** at that cost. The busiest it was in any run: "
-          f"{busiest['sandbox_busy'] * 100:.0f} % ({LABEL[(busiest['lang'], busiest['client'])]}, "
-          f"{busiest['concurrency']} in flight). A run marked ⚠ had it at ≥ 90 %; every other run "
-          "measured the client, not the sandbox. (Sequential runs leave it idle between requests: "
-          "they are bound by the round trip, which the latency columns show.) The fastest client "
-          "comes close to the sandbox's capacity, so its rate is, if anything, a lower bound: for "
-          "the Rust SDK against it, compare CPU and instructions per call too (in the goals).")
+    if tp:
+        w("## Method, in short")
+        w("")
+        meas = mode["measure"]
+        w(f"- Workload: `create_instance`, Basic, element `insightly`, the seed's body "
+          f"({len(same[0]['body']) if same else '?'} bytes), against the release `oc-sandbox` on 127.0.0.1 "
+          "(`--quiet --journal-limit 0`), a fresh sandbox per run. One client per process, built once "
+          "and reused for every call.")
+        def span(kind_value: tuple[str, float]) -> str:
+            kind, value = kind_value
+            return f"{value:g} s" if kind == "secs" else f"{value:g} calls"
+        w(f"- Each (client, mode) warms up for {span(mode['warmup'])} and is then measured "
+          f"for {span(meas)}, in {mode['rounds']} round{'s' if mode['rounds'] > 1 else ''} that take the clients in turn; the tables "
+          "give the median round (and the spread of the rate), and the goals' ratios are the median of "
+          "the ratios taken within each round, where the two clients ran seconds apart. *sequential* is one call at a time, "
+          "*64* is 64 calls in flight "
+          "(tasks/promises for async clients, 64 threads for the sync Python clients). "
+          "Latency is per call, from the call to its decoded answer.")
+        w("- **Same request, same work for every client**: every client sends the identical body bytes and "
+          "the same `Authorization`, `Content-Type: application/json` and `Accept: application/json` "
+          "(checked against the sandbox's journal below), checks the status and parses the JSON answer "
+          "(the SDKs decode it into an `Instance`; the peers parse it with their own JSON call and read "
+          "`id` and `token`). The peers serialize the body per call, as the SDKs do.")
+        w("- CPU s / 1000 calls: the client process's own user+system CPU time over the measured phase "
+          "(`getrusage`, `resource.getrusage`, `process.cpuUsage`), all its threads. Peak RSS: the "
+          "client process's `VmHWM` (not `ru_maxrss`, which survives `exec` and so would show the "
+          "forked driver's RSS).")
+        w("- Pinning: the client runs on CPU 0 and the sandbox on CPU 1, so each has one core of its own "
+          "and neither steals the other's. It makes runs repeatable, and it is fair: every client gets "
+          "one core (the SDKs' tokio runtimes size themselves to it), so a multi-threaded SDK cannot "
+          "win by borrowing the sandbox's core from a single-threaded peer.")
+        w("- **Is the sandbox the bottleneck?** The driver reads the sandbox's CPU time "
+          "(`/proc/<pid>/stat`) at the start and the end of every measured phase. *sandbox busy* "
+          "below is the share of its core it used; a run at ≥ 90 % may be sandbox-bound and is "
+          "marked ⚠.")
         w("")
 
-    w("## Throughput, latency, memory, CPU")
-    w("")
-    for lang, title in (("rust", "Rust"), ("python", "Python"), ("node", "Node")):
-        w(f"### {title}")
+        busiest = max((v for v in tp.values() if v.get("sandbox_busy") is not None),
+                      key=lambda v: v["sandbox_busy"], default=None)
+        fastest = max((v for v in tp.values() if v.get("sandbox_us_per_call")),
+                      key=lambda v: v["rate"] or 0, default=None)
+        if busiest and fastest:
+            us = fastest["sandbox_us_per_call"]
+            w(f"At the highest rate of this run ({LABEL[(fastest['lang'], fastest['client'])]}, "
+              f"{fastest['concurrency']} in flight: {num(fastest['rate'])} calls/s) the sandbox used "
+              f"{fastest['sandbox_busy'] * 100:.0f} % of its core, **{us:.0f} µs of CPU per request** "
+              f"(user+system, its kernel TCP work included): one core serves about "
+              f"**{1e6 / us:,.0f} calls/s** at that cost. The busiest it was in any run: "
+              f"{busiest['sandbox_busy'] * 100:.0f} % ({LABEL[(busiest['lang'], busiest['client'])]}, "
+              f"{busiest['concurrency']} in flight). A run marked ⚠ had it at ≥ 90 %; every other run "
+              "measured the client, not the sandbox. (Sequential runs leave it idle between requests: "
+              "they are bound by the round trip, which the latency columns show.) The fastest client "
+              "comes close to the sandbox's capacity, so its rate is, if anything, a lower bound: for "
+              "the Rust SDK against it, compare CPU and instructions per call too (in the goals).")
+            w("")
+
+        w("## Throughput, latency, memory, CPU")
         w("")
-        w("| client | in flight | calls/s | (rounds: min–max) | p50 ms | p99 ms | peak RSS MiB | CPU s / 1000 calls | sandbox busy |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for lg, client, label, is_sdk in CLIENTS:
-            if lg != lang:
+        for lang, title in (("rust", "Rust"), ("python", "Python"), ("node", "Node")):
+            w(f"### {title}")
+            w("")
+            w("| client | in flight | calls/s | (rounds: min–max) | p50 ms | p99 ms | peak RSS MiB | CPU s / 1000 calls | sandbox busy |")
+            w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for lg, client, label, is_sdk in CLIENTS:
+                if lg != lang:
+                    continue
+                for conc in (1, CONCURRENCY):
+                    v = tp[f"{lang}/{client}/{conc}"]
+                    busy = v.get("sandbox_busy")
+                    flag = " ⚠" if busy is not None and busy >= SANDBOX_BUSY else ""
+                    name = f"**{label}**" if is_sdk else label
+                    spread = (f"{num(v['rate_min'])}–{num(v['rate_max'])}"
+                              if v.get("rounds", 1) > 1 and v.get("rate_min") else "–")
+                    w(f"| {name} | {'1 (sequential)' if conc == 1 else conc} | {num(v['rate'])} | {spread} | "
+                      f"{num(v['p50_ms'], '{:.3f}')} | {num(v['p99_ms'], '{:.3f}')} | {mib(v['maxrss_kib'])} | "
+                      f"{num(v['cpu_s_per_1000'], '{:.3f}')} | {num(None if busy is None else busy * 100)} %{flag} |")
+            w("")
+
+        w("## Ratios: each SDK against its peers and the raw-Rust ceiling")
+        w("")
+        w("SDK figure ÷ peer figure, same run, same mode; calls/s is the median of the ratios taken round "
+          "by round (the two ran seconds apart), the others are ratios of the medians. calls/s: higher is "
+          "better for the SDK; p50, p99, peak RSS and CPU per call: lower is better.")
+        w("")
+        w("| SDK | against | in flight | calls/s | p50 | p99 | peak RSS | CPU / call |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|")
+        for lang, client, label, is_sdk in CLIENTS:
+            if not is_sdk:
                 continue
+            peers = [(lg, c, lb) for lg, c, lb, sdk in CLIENTS if lg == lang and not sdk]
+            if lang != "rust":
+                peers.append(("rust", "sdk", "Rust SDK"))
+            if ("rust", "raw", LABEL[("rust", "raw")]) not in peers:
+                peers.append(("rust", "raw", LABEL[("rust", "raw")]))
             for conc in (1, CONCURRENCY):
-                v = tp[f"{lang}/{client}/{conc}"]
-                busy = v.get("sandbox_busy")
-                flag = " ⚠" if busy is not None and busy >= SANDBOX_BUSY else ""
-                name = f"**{label}**" if is_sdk else label
-                spread = (f"{num(v['rate_min'])}–{num(v['rate_max'])}"
-                          if v.get("rounds", 1) > 1 and v.get("rate_min") else "–")
-                w(f"| {name} | {'1 (sequential)' if conc == 1 else conc} | {num(v['rate'])} | {spread} | "
-                  f"{num(v['p50_ms'], '{:.3f}')} | {num(v['p99_ms'], '{:.3f}')} | {mib(v['maxrss_kib'])} | "
-                  f"{num(v['cpu_s_per_1000'], '{:.3f}')} | {num(None if busy is None else busy * 100)} %{flag} |")
+                s = tp[f"{lang}/{client}/{conc}"]
+                for plang, pclient, plabel in peers:
+                    p = tp[f"{plang}/{pclient}/{conc}"]
+                    q = paired(s, p)
+                    w(f"| {label} | {plabel} | {conc} | {ratio(s['rate'], p['rate']) if q is None else f'{q:.2f}×'} | "
+                      f"{ratio(s['p50_ms'], p['p50_ms'])} | {ratio(s['p99_ms'], p['p99_ms'])} | "
+                      f"{ratio(s['maxrss_kib'], p['maxrss_kib'])} | "
+                      f"{ratio(s['cpu_s_per_1000'], p['cpu_s_per_1000'])} |")
         w("")
 
-    w("## Ratios: each SDK against its peers and the raw-Rust ceiling")
-    w("")
-    w("SDK figure ÷ peer figure, same run, same mode; calls/s is the median of the ratios taken round "
-      "by round (the two ran seconds apart), the others are ratios of the medians. calls/s: higher is "
-      "better for the SDK; p50, p99, peak RSS and CPU per call: lower is better.")
-    w("")
-    w("| SDK | against | in flight | calls/s | p50 | p99 | peak RSS | CPU / call |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|")
-    for lang, client, label, is_sdk in CLIENTS:
-        if not is_sdk:
-            continue
-        peers = [(lg, c, lb) for lg, c, lb, sdk in CLIENTS if lg == lang and not sdk]
-        if lang != "rust":
-            peers.append(("rust", "sdk", "Rust SDK"))
-        if ("rust", "raw", LABEL[("rust", "raw")]) not in peers:
-            peers.append(("rust", "raw", LABEL[("rust", "raw")]))
-        for conc in (1, CONCURRENCY):
-            s = tp[f"{lang}/{client}/{conc}"]
-            for plang, pclient, plabel in peers:
-                p = tp[f"{plang}/{pclient}/{conc}"]
-                q = paired(s, p)
-                w(f"| {label} | {plabel} | {conc} | {ratio(s['rate'], p['rate']) if q is None else f'{q:.2f}×'} | "
-                  f"{ratio(s['p50_ms'], p['p50_ms'])} | {ratio(s['p99_ms'], p['p99_ms'])} | "
-                  f"{ratio(s['maxrss_kib'], p['maxrss_kib'])} | "
-                  f"{ratio(s['cpu_s_per_1000'], p['cpu_s_per_1000'])} |")
-    w("")
+        def rate(key: str) -> float | None:
+            return tp.get(key, {}).get("rate")
 
-    def rate(key: str) -> float | None:
-        return tp.get(key, {}).get("rate")
+        def busy(key: str) -> bool:
+            b = tp.get(key, {}).get("sandbox_busy")
+            return b is not None and b >= SANDBOX_BUSY
 
-    def busy(key: str) -> bool:
-        b = tp.get(key, {}).get("sandbox_busy")
-        return b is not None and b >= SANDBOX_BUSY
+        def goal(sdk: str, peer: str, factor: float) -> tuple[bool | None, str]:
+            x, y = rate(sdk), rate(peer)
+            if not x or not y:
+                return None, "–"
+            note = " (sandbox-bound ⚠)" if busy(sdk) or busy(peer) else ""
+            q = paired(tp[sdk], tp[peer])
+            if q is None or len(tp[sdk].get("rates") or []) < 2:
+                return x >= factor * y, f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} calls/s){note}"
+            return q >= factor, (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} calls/s, "
+                                 f"{x / y:.2f}×){note}")
 
-    def goal(sdk: str, peer: str, factor: float) -> tuple[bool | None, str]:
-        x, y = rate(sdk), rate(peer)
-        if not x or not y:
-            return None, "–"
-        note = " (sandbox-bound ⚠)" if busy(sdk) or busy(peer) else ""
-        q = paired(tp[sdk], tp[peer])
-        if q is None or len(tp[sdk].get("rates") or []) < 2:
-            return x >= factor * y, f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} calls/s){note}"
-        return q >= factor, (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} calls/s, "
-                             f"{x / y:.2f}×){note}")
-
-    w("## Goals of the issue (calls per second, this run)")
-    w("")
-    w("| goal | this run | |")
-    w("|---|---|---|")
-    c = CONCURRENCY
-    for conc in (1, c):
-        for peer, factor in (("requests", 3.0), ("httpx", 2.0)):
-            ok, d = goal(f"python/sdk/{conc}", f"python/{peer}/{conc}", factor)
-            w(goal_line(ok, f"Python `Client` ≥ {factor:g}× {LABEL[('python', peer)]}, "
-                            f"{'sequential' if conc == 1 else f'{c} threads'}", d))
-    ok, d = goal(f"python/sdk_async/{c}", f"python/aiohttp/{c}", 1.5)
-    w(goal_line(ok, f"`AsyncClient` ≥ 1.5× `aiohttp`, {c} in flight", d))
-    ok, d = goal(f"node/sdk/{c}", f"node/fetch/{c}", 1.2)
-    w(goal_line(ok, f"Node SDK ≥ 1.2× `fetch`, {c} in flight", d))
-    for key, label in (("python/sdk", "Python `Client`"), ("python/sdk_async", "Python `AsyncClient`"),
-                       ("node/sdk", "Node SDK")):
-        ok, d = goal(f"{key}/1", "rust/sdk/1", 0.85)
-        w(goal_line(ok, f"{label} sequential ≥ 85 % of the Rust SDK's sequential rate", d))
-    for conc in (1, c):
-        ok, d = goal(f"rust/sdk/{conc}", f"rust/raw/{conc}", 0.95)
-        w(goal_line(ok, f"Rust SDK ≥ 95 % of raw reqwest, {'sequential' if conc == 1 else f'{c} in flight'}", d))
-        if conc == c:
-            s, p = tp.get(f"rust/sdk/{c}", {}), tp.get(f"rust/raw/{c}", {})
-            if s.get("cpu_s_per_1000") and p.get("cpu_s_per_1000"):
-                q = paired(p, s, "cpus")
-                eff = q if q is not None else p["cpu_s_per_1000"] / s["cpu_s_per_1000"]
-                w(goal_line(eff >= 0.95, f"… the same, as client CPU per call ({c} in flight; "
-                            "what the rate would be with a sandbox that keeps up)",
-                            f"{eff:.2f}× ({s['cpu_s_per_1000'] * 1000:.1f} vs "
-                            f"{p['cpu_s_per_1000'] * 1000:.1f} µs of CPU per call)"))
-    if ins and ins.get("sdk") and ins.get("raw"):
-        eff = ins["raw"] / ins["sdk"]
-        w(goal_line(eff >= 0.95, "… the same, as user-space instructions per call (callgrind: exact, "
-                    "immune to the host's noise)",
-                    f"{eff:.2f}× ({ins['sdk'] / 1000:.1f}k vs {ins['raw'] / 1000:.1f}k instructions per call)"))
-    lo, hi = mode["rss_at"][0], mode["rss_at"][-1]
-    verdicts = []
-    for key, m in mem.items():
-        cps = {cp["calls"]: cp for cp in m["rss_checkpoints"]}
-        a_, b_ = cps.get(lo), cps.get(hi)
-        if a_ is None or b_ is None:
-            continue
-        lang, client = key.split("/")
-        growth = b_["rss_kib"] - a_["rss_kib"]
-        noise = max(2048, 0.05 * a_["rss_kib"])
-        detail = f"RSS {growth / 1024:+.1f} MiB ({mib(a_['rss_kib'])} → {mib(b_['rss_kib'])})"
-        if lang == "node" and "heap_total_kib" in a_:
-            # V8 sizes its heap to the allocation rate and keeps what it reserved: that
-            # growth is not a leak when the live heap (heapUsed after a full GC) is flat.
-            reserved = b_["heap_total_kib"] - a_["heap_total_kib"]
-            live = b_["heap_kib"] - a_["heap_kib"]
-            growth -= reserved
-            detail += (f"; of it V8's reserved heap {reserved / 1024:+.1f} MiB, live JS heap "
-                       f"{live / 1024:+.2f} MiB; the rest {growth / 1024:+.1f} MiB")
-        elif a_.get("heap_kib", -1) >= 0:
-            detail += f"; malloc in use {(b_['heap_kib'] - a_['heap_kib']) / 1024:+.2f} MiB"
-        detail += f" (allowance {noise / 1024:.1f} MiB)"
-        verdicts.append(goal_line(growth <= noise, f"{LABEL[(lang, client)]}: no growth from {lo:,} to "
-                                  f"{hi:,} calls beyond noise", detail))
-    for line in verdicts:
-        w(line)
-    w("")
-
-    w("## Memory over time")
-    w("")
-    w(f"The client process after N calls ({CONCURRENCY} in flight, after the warm-up; Python after "
-      "`gc.collect()`, Node after a full `gc()` under `--expose-gc`). *RSS* is `VmRSS`; *heap* is "
-      "what glibc's malloc has handed out and not got back (`mallinfo2`: the Rust core's heap, and "
-      "CPython's large objects) for Rust and Python, and V8's live heap (`heapUsed`; reserved "
-      "`heapTotal` in brackets) for Node. A leak grows the heap figure without bound.")
-    w("")
-    cols = mode["rss_at"]
-    w("| client | | " + " | ".join(f"{n:,} calls" for n in cols) + " |")
-    w("|---|---|" + "---:|" * len(cols))
-    for key, m in mem.items():
-        lang, client = key.split("/")
-        cps = {cp["calls"]: cp for cp in m["rss_checkpoints"]}
-        w(f"| {LABEL[(lang, client)]} | RSS MiB | " +
-          " | ".join(mib(cps[n]["rss_kib"]) if n in cps else "–" for n in cols) + " |")
-
-        def heap(cp: dict[str, Any]) -> str:
-            h = mib(cp.get("heap_kib"))
-            return f"{h} ({mib(cp['heap_total_kib'])})" if "heap_total_kib" in cp else h
-        w("| | heap MiB | " + " | ".join(heap(cps[n]) if n in cps else "–" for n in cols) + " |")
-    w("")
-    w("The sandbox is restarted for every run; it keeps every instance it creates, so its own RSS "
-      "grows with the calls (that is the emulator's store, not the client).")
-    w("")
-
-    w("## Cold start and sizes")
-    w("")
-    w(f"Median of {mode['cold_reps']} runs (after one discarded run), client core only. *import*: time "
-      "of the import statement inside the process; *process*: the whole `python -c` / `node -e`, "
-      "start to exit.")
-    w("")
-    w("| what | import ms | process ms |")
-    w("|---|---:|---:|")
-    for row in cold:
-        name = f"**{row['what']}**" if row["sdk"] else row["what"]
-        w(f"| {name} | {row['import_ms']:.1f} | {row['process_ms']:.1f} |")
-    w("")
-    w("| artifact | size |")
-    w("|---|---:|")
-    for label, n in size:
-        w(f"| {label} | {n / 1024 / 1024:.2f} MiB ({n:,} bytes) |")
-    w("")
-
-    w("## The same request from every client")
-    w("")
-    w("One call per client against a sandbox with its journal on; what the sandbox received.")
-    w("")
-    if same:
-        ref = same[0]
-        w("| client | method, path | body identical | Authorization, Content-Type, Accept identical | User-Agent |")
-        w("|---|---|---|---|---|")
-        for row in same:
-            hdr = all(row[k] == ref[k] for k in ("authorization", "content-type", "accept"))
-            w(f"| {row['client']} | {row['method']} {row['path']} | "
-              f"{'yes' if row['body'] == ref['body'] else 'NO'} | {'yes' if hdr else 'NO'} | "
-              f"`{row['user-agent'] or '(none)'}` |")
+        w("## Goals of the issue (calls per second, this run)")
         w("")
-        w(f"The body, {len(ref['body'])} bytes: `{ref['body']}`")
+        w("| goal | this run | |")
+        w("|---|---|---|")
+        c = CONCURRENCY
+        for conc in (1, c):
+            for peer, factor in (("requests", 3.0), ("httpx", 2.0)):
+                ok, d = goal(f"python/sdk/{conc}", f"python/{peer}/{conc}", factor)
+                w(goal_line(ok, f"Python `Client` ≥ {factor:g}× {LABEL[('python', peer)]}, "
+                                f"{'sequential' if conc == 1 else f'{c} threads'}", d))
+        ok, d = goal(f"python/sdk_async/{c}", f"python/aiohttp/{c}", 1.5)
+        w(goal_line(ok, f"`AsyncClient` ≥ 1.5× `aiohttp`, {c} in flight", d))
+        ok, d = goal(f"node/sdk/{c}", f"node/fetch/{c}", 1.2)
+        w(goal_line(ok, f"Node SDK ≥ 1.2× `fetch`, {c} in flight", d))
+        for key, label in (("python/sdk", "Python `Client`"), ("python/sdk_async", "Python `AsyncClient`"),
+                           ("node/sdk", "Node SDK")):
+            ok, d = goal(f"{key}/1", "rust/sdk/1", 0.85)
+            w(goal_line(ok, f"{label} sequential ≥ 85 % of the Rust SDK's sequential rate", d))
+        for conc in (1, c):
+            ok, d = goal(f"rust/sdk/{conc}", f"rust/raw/{conc}", 0.95)
+            w(goal_line(ok, f"Rust SDK ≥ 95 % of raw reqwest, {'sequential' if conc == 1 else f'{c} in flight'}", d))
+            if conc == c:
+                s, p = tp.get(f"rust/sdk/{c}", {}), tp.get(f"rust/raw/{c}", {})
+                if s.get("cpu_s_per_1000") and p.get("cpu_s_per_1000"):
+                    q = paired(p, s, "cpus")
+                    eff = q if q is not None else p["cpu_s_per_1000"] / s["cpu_s_per_1000"]
+                    w(goal_line(eff >= 0.95, f"… the same, as client CPU per call ({c} in flight; "
+                                "what the rate would be with a sandbox that keeps up)",
+                                f"{eff:.2f}× ({s['cpu_s_per_1000'] * 1000:.1f} vs "
+                                f"{p['cpu_s_per_1000'] * 1000:.1f} µs of CPU per call)"))
+        if ins and ins.get("sdk") and ins.get("raw"):
+            eff = ins["raw"] / ins["sdk"]
+            w(goal_line(eff >= 0.95, "… the same, as user-space instructions per call (callgrind: exact, "
+                        "immune to the host's noise)",
+                        f"{eff:.2f}× ({ins['sdk'] / 1000:.1f}k vs {ins['raw'] / 1000:.1f}k instructions per call)"))
+        lo, hi = mode["rss_at"][0], mode["rss_at"][-1]
+        verdicts = []
+        for key, m in mem.items():
+            cps = {cp["calls"]: cp for cp in m["rss_checkpoints"]}
+            a_, b_ = cps.get(lo), cps.get(hi)
+            if a_ is None or b_ is None:
+                continue
+            lang, client = key.split("/")
+            growth = b_["rss_kib"] - a_["rss_kib"]
+            noise = max(2048, 0.05 * a_["rss_kib"])
+            detail = f"RSS {growth / 1024:+.1f} MiB ({mib(a_['rss_kib'])} → {mib(b_['rss_kib'])})"
+            if lang == "node" and "heap_total_kib" in a_:
+                # V8 sizes its heap to the allocation rate and keeps what it reserved: that
+                # growth is not a leak when the live heap (heapUsed after a full GC) is flat.
+                reserved = b_["heap_total_kib"] - a_["heap_total_kib"]
+                live = b_["heap_kib"] - a_["heap_kib"]
+                growth -= reserved
+                detail += (f"; of it V8's reserved heap {reserved / 1024:+.1f} MiB, live JS heap "
+                           f"{live / 1024:+.2f} MiB; the rest {growth / 1024:+.1f} MiB")
+            elif a_.get("heap_kib", -1) >= 0:
+                detail += f"; malloc in use {(b_['heap_kib'] - a_['heap_kib']) / 1024:+.2f} MiB"
+            detail += f" (allowance {noise / 1024:.1f} MiB)"
+            verdicts.append(goal_line(growth <= noise, f"{LABEL[(lang, client)]}: no growth from {lo:,} to "
+                                      f"{hi:,} calls beyond noise", detail))
+        for line in verdicts:
+            w(line)
         w("")
+
+        w("## Memory over time")
+        w("")
+        w(f"The client process after N calls ({CONCURRENCY} in flight, after the warm-up; Python after "
+          "`gc.collect()`, Node after a full `gc()` under `--expose-gc`). *RSS* is `VmRSS`; *heap* is "
+          "what glibc's malloc has handed out and not got back (`mallinfo2`: the Rust core's heap, and "
+          "CPython's large objects) for Rust and Python, and V8's live heap (`heapUsed`; reserved "
+          "`heapTotal` in brackets) for Node. A leak grows the heap figure without bound.")
+        w("")
+        cols = mode["rss_at"]
+        w("| client | | " + " | ".join(f"{n:,} calls" for n in cols) + " |")
+        w("|---|---|" + "---:|" * len(cols))
+        for key, m in mem.items():
+            lang, client = key.split("/")
+            cps = {cp["calls"]: cp for cp in m["rss_checkpoints"]}
+            w(f"| {LABEL[(lang, client)]} | RSS MiB | " +
+              " | ".join(mib(cps[n]["rss_kib"]) if n in cps else "–" for n in cols) + " |")
+
+            def heap(cp: dict[str, Any]) -> str:
+                h = mib(cp.get("heap_kib"))
+                return f"{h} ({mib(cp['heap_total_kib'])})" if "heap_total_kib" in cp else h
+            w("| | heap MiB | " + " | ".join(heap(cps[n]) if n in cps else "–" for n in cols) + " |")
+        w("")
+        w("The sandbox is restarted for every run; it keeps every instance it creates, so its own RSS "
+          "grows with the calls (that is the emulator's store, not the client).")
+        w("")
+
+        w("## Cold start and sizes")
+        w("")
+        w(f"Median of {mode['cold_reps']} runs (after one discarded run), client core only. *import*: time "
+          "of the import statement inside the process; *process*: the whole `python -c` / `node -e`, "
+          "start to exit.")
+        w("")
+        w("| what | import ms | process ms |")
+        w("|---|---:|---:|")
+        for row in cold:
+            name = f"**{row['what']}**" if row["sdk"] else row["what"]
+            w(f"| {name} | {row['import_ms']:.1f} | {row['process_ms']:.1f} |")
+        w("")
+        w("| artifact | size |")
+        w("|---|---:|")
+        for label, n in size:
+            w(f"| {label} | {n / 1024 / 1024:.2f} MiB ({n:,} bytes) |")
+        w("")
+
+        w("## The same request from every client")
+        w("")
+        w("One call per client against a sandbox with its journal on; what the sandbox received.")
+        w("")
+        if same:
+            ref = same[0]
+            w("| client | method, path | body identical | Authorization, Content-Type, Accept identical | User-Agent |")
+            w("|---|---|---|---|---|")
+            for row in same:
+                hdr = all(row[k] == ref[k] for k in ("authorization", "content-type", "accept"))
+                w(f"| {row['client']} | {row['method']} {row['path']} | "
+                  f"{'yes' if row['body'] == ref['body'] else 'NO'} | {'yes' if hdr else 'NO'} | "
+                  f"`{row['user-agent'] or '(none)'}` |")
+            w("")
+            w(f"The body, {len(ref['body'])} bytes: `{ref['body']}`")
+            w("")
+
+    if pg:
+        render_page(w, mode, pg, pg_sent or [], pg_ins or {})
 
     notes = BENCHES / "PROFILE.md"
     if notes.exists():
@@ -692,7 +1104,7 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
 def main() -> None:
     p = argparse.ArgumentParser(description="Runs the benchmarks and writes the report.")
     p.add_argument("--mode", choices=sorted(MODES), default="full")
-    p.add_argument("--out", required=True, help="the Markdown report to write")
+    p.add_argument("--out", help="the Markdown report to write (required but with --seed)")
     p.add_argument("--json", help="also write every raw figure here")
     p.add_argument("--sandbox", default="")
     p.add_argument("--rust-bin", default="")
@@ -705,17 +1117,39 @@ def main() -> None:
     p.add_argument("--node-binary", default="")
     p.add_argument("--no-pin", action="store_true", help="do not pin the client and the sandbox to CPUs")
     p.add_argument("--from-json", help="render the report from the --json file of an earlier run, running nothing")
+    p.add_argument("--workloads", default=",".join(WORKLOADS),
+                   help="which to run, comma separated: create (create_instance, with the memory, "
+                        "callgrind, cold start and size sections), page (paging a seeded listing)")
+    p.add_argument("--seed", metavar="BASE_URL",
+                   help="only create an instance in the sandbox at BASE_URL (…/elements/api-v2), seed "
+                        "--records contacts into its hub and print its token")
+    p.add_argument("--records", type=int, default=100_000, help="with --seed: how many contacts")
+    p.add_argument("--keep-from", metavar="JSON",
+                   help="the --json of an earlier run of the same mode: the workloads not run now are "
+                        "taken from it, so the report and --json stay whole")
     a = p.parse_args()
+    if a.seed:
+        sb = Sandbox.__new__(Sandbox)
+        sb.url, sb.root = a.seed.rstrip("/"), a.seed.split("/elements/")[0]
+        print(seed(sb, a.records))
+        return
+    if not a.out:
+        p.error("--out is required")
     if a.from_json:
         d = json.loads(Path(a.from_json).read_text())
-        report = render(a, d["mode"], d["machine"], d["throughput"], d["memory"], d["cold_start"],
-                        [tuple(x) for x in d["sizes"]], d["same_bytes"], d["started"], d["load_end"],
-                        d.get("elapsed"), d.get("instructions") or {})
+        report = render(a, d["mode"], d["machine"], d.get("throughput") or {}, d.get("memory") or {},
+                        d.get("cold_start") or [], [tuple(x) for x in d.get("sizes") or []],
+                        d.get("same_bytes") or [], d["started"], d["load_end"],
+                        d.get("elapsed"), d.get("instructions") or {}, d.get("paging") or {},
+                        d.get("paging_sent") or [], d.get("kept") or {}, d.get("paging_instructions") or {})
         Path(a.out).write_text(report)
         log(f"wrote {a.out} from {a.from_json}")
         return
     if not (a.sandbox and a.rust_bin and a.node_root):
         p.error("--sandbox, --rust-bin and --node-root are required (or --from-json)")
+    workloads = [x for x in a.workloads.split(",") if x]
+    if not workloads or any(x not in WORKLOADS for x in workloads):
+        p.error(f"--workloads: a comma-separated list of {', '.join(WORKLOADS)}")
     if not shutil.which("taskset"):
         a.no_pin = True
     mode = MODES[a.mode]
@@ -723,24 +1157,56 @@ def main() -> None:
     mach = machine(a)
     log(f"{a.mode} mode; load average {mach['load']}")
     r = Runner(a)
-    same = same_bytes(r)
-    tp = throughput(r, mode)
-    mem = memory(r, mode)
-    ins = instructions(r, mode)
-    cold = cold_start(r, mode["cold_reps"])
-    size = sizes(a)
+    same: list[dict[str, Any]] = []
+    tp: dict[str, dict[str, Any]] = {}
+    mem: dict[str, dict[str, Any]] = {}
+    ins: dict[str, float] = {}
+    cold: list[dict[str, Any]] = []
+    size: list[tuple[str, int]] = []
+    pg: dict[str, dict[str, Any]] = {}
+    pg_sent: list[dict[str, Any]] = []
+    if "create" in workloads:
+        same = same_bytes(r)
+        tp = throughput(r, mode)
+        mem = memory(r, mode)
+        ins = instructions(r, mode)
+        cold = cold_start(r, mode["cold_reps"])
+        size = sizes(a)
+    pg_ins: dict[str, float] = {}
+    if "page" in workloads:
+        pg, pg_sent = paging(r, mode)
+        pg_ins = page_instructions(r, mode)
+    kept: dict[str, Any] = {}
+    if a.keep_from:
+        d = json.loads(Path(a.keep_from).read_text())
+        if d["mode"] != a.mode:
+            p.error(f"--keep-from {a.keep_from} is of {d['mode']} mode, not {a.mode}")
+        when = dt.datetime.fromtimestamp(d["started"], dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        if "create" not in workloads and d.get("throughput"):
+            same, tp, mem, ins = d["same_bytes"], d["throughput"], d["memory"], d.get("instructions") or {}
+            cold, size = d["cold_start"], [tuple(x) for x in d["sizes"]]
+            kept["create"] = d.get("kept", {}).get("create") or when
+        if "page" not in workloads and d.get("paging"):
+            pg, pg_sent, pg_ins = d["paging"], d.get("paging_sent") or [], d.get("paging_instructions") or {}
+            kept["page"] = d.get("kept", {}).get("page") or when
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     elapsed = time.time() - started
-    report = render(a, a.mode, mach, tp, mem, cold, size, same, started, load_end, elapsed, ins)
+    report = render(a, a.mode, mach, tp, mem, cold, size, same, started, load_end, elapsed, ins, pg, pg_sent,
+                    kept, pg_ins)
     Path(a.out).write_text(report)
     if a.json:
         Path(a.json).write_text(json.dumps({
             "mode": a.mode, "machine": mach, "throughput": tp, "memory": mem, "cold_start": cold,
             "sizes": size, "same_bytes": same, "started": started, "load_end": load_end,
-            "elapsed": elapsed, "pinned": not a.no_pin, "instructions": ins}, indent=1))
+            "elapsed": elapsed, "pinned": not a.no_pin, "instructions": ins, "workloads": workloads,
+            "paging": pg, "paging_sent": pg_sent, "paging_instructions": pg_ins, "kept": kept}, indent=1))
     bad = [row["client"] for row in same if row["body"] != same[0]["body"]]
     if bad:
         log(f"warning: these clients sent another body: {', '.join(bad)}")
+    bad = [row["client"] for row in pg_sent if row["authorization"] != pg_sent[0]["authorization"]
+           or row["accept"] != pg_sent[0]["accept"] or not row["cursor"]]
+    if bad:
+        log(f"warning: these paging clients sent other headers or followed no cursor: {', '.join(bad)}")
     log(f"wrote {a.out} in {time.time() - started:.0f} s")
 
 

@@ -10,7 +10,15 @@
 //! ```text
 //! bench_rust --client sdk|raw --base-url URL [--concurrency N]
 //!            [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,N,...]
+//! bench_rust --workload page --client sdk|raw --base-url URL --token T --page-size N
+//!            --records N [--warmup-records N] [--page-sample FILE]
 //! ```
+//! With `--workload page` it pages instead through a seeded hub listing (`GET
+//! /hubs/crm/contacts` of the instance whose token `--token` gives), each record a
+//! `serde_json::Value` whose `score` is read and summed: the SDK's `Pager` (the next
+//! page fetched while this one is read), or raw reqwest following
+//! `elements-next-page-token` by hand until an empty page or no token. It prints
+//! records per second, CPU per record, and RSS at the start and at its peak while paging.
 //! The secrets are the sandbox's defaults (or `OPEN_CONNECTORS_USER_SECRET` and
 //! `OPEN_CONNECTORS_ORGANIZATION_SECRET`).
 
@@ -18,7 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use open_connectors::{Client, CreateInstance};
+use open_connectors::{Client, CreateInstance, Output};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use serde_json::{Value, json};
 
@@ -218,6 +226,12 @@ struct Args {
     warmup: Stop,
     measure: Stop,
     rss_at: Vec<u64>,
+    workload: String,
+    token: String,
+    page_size: u64,
+    records: u64,
+    warmup_records: u64,
+    page_sample: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -228,6 +242,12 @@ fn parse_args() -> Result<Args, String> {
         warmup: Stop::Calls(0),
         measure: Stop::Calls(1000),
         rss_at: Vec::new(),
+        workload: "create".to_owned(),
+        token: String::new(),
+        page_size: 200,
+        records: 0,
+        warmup_records: 0,
+        page_sample: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -247,6 +267,12 @@ fn parse_args() -> Result<Args, String> {
                     .map(|v| v.parse().map_err(|_| format!("bad count {v}")))
                     .collect::<Result<_, _>>()?
             }
+            "--workload" => a.workload = value()?,
+            "--token" => a.token = value()?,
+            "--page-size" => a.page_size = num(value()?)? as u64,
+            "--records" => a.records = num(value()?)? as u64,
+            "--warmup-records" => a.warmup_records = num(value()?)? as u64,
+            "--page-sample" => a.page_sample = Some(value()?),
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -254,6 +280,18 @@ fn parse_args() -> Result<Args, String> {
         return Err("--base-url (or OPEN_CONNECTORS_BASE_URL) is required".to_owned());
     }
     a.concurrency = a.concurrency.max(1);
+    match a.workload.as_str() {
+        "create" => {}
+        "page" if a.token.is_empty() => {
+            return Err(
+                "--workload page needs --token (benches/run.py --seed URL --records N makes one)"
+                    .to_owned(),
+            );
+        }
+        "page" if a.page_size == 0 => return Err("--page-size must be at least 1".to_owned()),
+        "page" => {}
+        other => return Err(format!("unknown workload {other} (create or page)")),
+    }
     Ok(a)
 }
 
@@ -282,6 +320,9 @@ async fn run() -> Result<(), String> {
         .organization_secret(org.as_str())
         .build()
         .map_err(|e| e.to_string())?;
+    if args.workload == "page" {
+        return run_page(&args, sdk, &user, &org).await;
+    }
     let caller = match args.client.as_str() {
         "sdk" => Caller::Sdk(sdk),
         "raw" => {
@@ -350,6 +391,189 @@ async fn run() -> Result<(), String> {
         "maxrss_kib": maxrss,
         "rss_end_kib": rss_kib(),
         "rss_checkpoints": checkpoints,
+    });
+    println!("{out}");
+    Ok(())
+}
+
+// --- the paging workload -----------------------------------------------------------
+
+const HUB_PATH: &str = "/hubs/crm/contacts";
+
+/// One of the two paging clients.
+enum Paging {
+    Sdk(Client),
+    Raw {
+        http: reqwest::Client,
+        url: String,
+        headers: HeaderMap,
+    },
+}
+
+/// Reads a page's records: the sum of their `score` fields, and how many there were.
+fn touch<'a>(records: impl Iterator<Item = &'a Value>, n: &mut u64, total: &mut i64) {
+    for record in records {
+        *total += record.get("score").and_then(Value::as_i64).unwrap_or(0);
+        *n += 1;
+    }
+}
+
+impl Paging {
+    /// Pages through the listing from its start, `page_size` records a page, until
+    /// its end (an empty page or no next-page token) or once `limit` records were read
+    /// (whole pages: the last page read may take it past `limit`). Returns the records
+    /// read and the sum of their `score`.
+    async fn pass(&self, page_size: u64, limit: u64) -> Result<(u64, i64), String> {
+        let (mut n, mut total) = (0u64, 0i64);
+        match self {
+            Paging::Sdk(instance) => {
+                let mut pager = instance
+                    .paginate(HUB_PATH, None, Some(page_size))
+                    .map_err(|e| e.to_string())?;
+                while n < limit {
+                    let Some(page) = pager.next_page().await.map_err(|e| e.to_string())? else {
+                        break;
+                    };
+                    touch(
+                        page.items.iter().filter_map(|item| match item {
+                            Output::Json(v) => Some(v),
+                            _ => None,
+                        }),
+                        &mut n,
+                        &mut total,
+                    );
+                }
+            }
+            Paging::Raw { http, url, headers } => {
+                let first = format!("{url}?pageSize={page_size}");
+                let mut target = first.clone();
+                while n < limit {
+                    let response = http
+                        .get(target.as_str())
+                        .headers(headers.clone())
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if response.status() != 200 {
+                        return Err(format!("status {}", response.status()));
+                    }
+                    let next = response
+                        .headers()
+                        .get("elements-next-page-token")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+                    let records: Value =
+                        serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+                    let Value::Array(records) = records else {
+                        return Err("a page that is not an array".to_owned());
+                    };
+                    touch(records.iter(), &mut n, &mut total);
+                    match next {
+                        Some(t) if !records.is_empty() && !t.is_empty() => {
+                            // The token is base64: `+`, `/` and `=` percent-encoded.
+                            let t: String =
+                                url::form_urlencoded::byte_serialize(t.as_bytes()).collect();
+                            target = format!("{first}&nextPage={t}");
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        Ok((n, total))
+    }
+}
+
+/// Resets `VmHWM` to the current RSS (Linux: `5 > /proc/self/clear_refs`), so that
+/// `VmHWM` is then the peak RSS since this moment.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The yardstick of the RSS check: the bytes of one page's JSON text (a sample page the
+/// driver fetched) and what it takes as `serde_json::Value`s (malloc in use, with and
+/// without the parsed page held).
+fn page_native_kib(sample: Option<&str>) -> Result<(Value, Value), String> {
+    let Some(path) = sample else {
+        return Ok((Value::Null, Value::Null));
+    };
+    let text = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let before = malloc_in_use_kib();
+    let records: Value = serde_json::from_slice(&text).map_err(|e| e.to_string())?;
+    let after = malloc_in_use_kib();
+    drop(records);
+    Ok((json!(text.len() / 1024), json!(after - before)))
+}
+
+async fn run_page(args: &Args, sdk: Client, user: &str, org: &str) -> Result<(), String> {
+    let paging = match args.client.as_str() {
+        "sdk" => Paging::Sdk(
+            sdk.for_instance(args.token.as_str())
+                .map_err(|e| e.to_string())?,
+        ),
+        "raw" => {
+            let mut headers = HeaderMap::new();
+            let auth = format!("User {user}, Organization {org}, Element {}", args.token);
+            headers.insert(
+                AUTHORIZATION,
+                HeaderValue::from_str(&auth).map_err(|e| e.to_string())?,
+            );
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            headers.insert(
+                USER_AGENT,
+                HeaderValue::from_str(sdk.user_agent()).map_err(|e| e.to_string())?,
+            );
+            let http = reqwest::Client::builder()
+                .tcp_nodelay(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| e.to_string())?;
+            Paging::Raw {
+                http,
+                url: format!("{}{HUB_PATH}", sdk.base_url()),
+                headers,
+            }
+        }
+        other => return Err(format!("unknown paging client {other} (sdk or raw)")),
+    };
+    // The connection and the runtime: not a page's memory.
+    paging.pass(1, 1).await?;
+    let rss_base = rss_kib();
+    let peak_reset = reset_peak();
+    if args.warmup_records > 0 {
+        paging.pass(args.page_size, args.warmup_records).await?;
+    }
+    println!("{{\"event\":\"measure\"}}");
+    let (cpu0, _) = rusage();
+    let t0 = Instant::now();
+    let (n, total) = paging.pass(args.page_size, u64::MAX).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let (cpu1, peak) = rusage();
+    if args.records > 0 && n != args.records {
+        return Err(format!("read {n} records, expected {}", args.records));
+    }
+    let (page_kib, native_kib) = page_native_kib(args.page_sample.as_deref())?;
+    let cpu = cpu1 - cpu0;
+    let out = json!({
+        "lang": "rust",
+        "client": args.client,
+        "workload": "page",
+        "page_size": args.page_size,
+        "records": n,
+        // Requests of a pass: the full pages, then a short or an empty one.
+        "calls": n / args.page_size + 1,
+        "score_sum": total,
+        "elapsed_s": secs,
+        "rate": n as f64 / secs,
+        "cpu_s": cpu,
+        "cpu_us_per_record": if n > 0 { cpu * 1e6 / n as f64 } else { f64::NAN },
+        "maxrss_kib": peak,
+        "rss_base_kib": rss_base,
+        "rss_peak_kib": if peak_reset { json!(peak) } else { Value::Null },
+        "rss_end_kib": rss_kib(),
+        "page_json_kib": page_kib,
+        "page_native_kib": native_kib,
     });
     println!("{out}");
     Ok(())
