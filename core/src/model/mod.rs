@@ -725,7 +725,11 @@ pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output], lang: Lang) {
         // Records of a hub listing: `{}`, then the JSON text of each.
         out.reserve(1 + items.len());
         out.push("{}".to_owned());
-        out.extend(items.iter().map(|i| i.raw().to_string()));
+        // Written from the values themselves (`raw()` would clone each record first).
+        out.extend(items.iter().filter_map(|i| match i {
+            Output::Json(v) => Some(v.to_string()),
+            _ => None,
+        }));
         return;
     }
     out.reserve(1 + 2 * items.len());
