@@ -532,6 +532,21 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn done_and_debug_follow_the_listing() {
+        let (c, _) = client(vec![page(200, &[1], None, None)]);
+        let mut p = c.pager("list_elements", json!({"page_size": 5})).unwrap();
+        assert!(!p.is_done());
+        let dbg = format!("{p:?}");
+        assert!(
+            dbg.starts_with("Pager { operation: \"list_elements\"") && dbg.contains("done: false"),
+            "{dbg}"
+        );
+        assert!(p.next_page().await.unwrap().is_some());
+        assert!(p.is_done() && format!("{p:?}").contains("done: true"));
+        assert!(p.next_page().await.unwrap().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn collect_stops_at_the_limit() {
         let (c, urls) = client(vec![
             page(200, &[1, 2], Some("A"), None),

@@ -857,6 +857,62 @@ mod tests {
             assert_eq!(e.field(), Some("instance_id"), "{bad}");
             assert!(e.to_string().contains("positive integer"), "{e}");
         }
+        // Each refusal says what it got.
+        let reason = |v: Value| match check_id("instance_id", &v).unwrap_err() {
+            Error::InvalidInput { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason(json!(-1)), "must be a positive integer id, got -1");
+        assert_eq!(
+            reason(json!(1.5)),
+            "must be a positive integer id, got 1.5 (not an integer)"
+        );
+        assert_eq!(reason(json!(0)), "must be a positive integer id, got 0");
+        assert_eq!(
+            reason(json!("7")),
+            "must be a positive integer id, got a string"
+        );
+    }
+
+    #[test]
+    fn page_sizes_at_the_boundaries() {
+        let ty = ParamType::PageSize(MAX_PAGE_SIZE);
+        let reason = |v: Value| match check_type("page_size", ty, v) {
+            Err(Error::InvalidInput { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(check_type("page_size", ty, json!(1)).unwrap(), json!(1));
+        assert_eq!(check_type("page_size", ty, json!(200)).unwrap(), json!(200));
+        assert_eq!(reason(json!(0)), "must be an integer from 1 to 200, got 0");
+        assert_eq!(
+            reason(json!(201)),
+            "must be an integer from 1 to 200, got 201"
+        );
+        assert_eq!(
+            reason(json!(5.0)),
+            "must be an integer from 1 to 200, got 5.0"
+        );
+        assert_eq!(
+            reason(json!("5")),
+            "must be an integer from 1 to 200, got a string"
+        );
+        let hub = ParamType::PageSize(MAX_HUB_PAGE_SIZE);
+        assert!(check_type("page_size", hub, json!(5000)).is_ok());
+        assert!(check_type("page_size", hub, json!(5001)).is_err());
+    }
+
+    #[test]
+    fn args_debug_redacts_secrets() {
+        let a = Args::default().with("instance_id", 12).with(
+            "configuration",
+            json!({"password": "pw-s3cr3t", "username": "u"}),
+        );
+        let dbg = format!("{a:?}");
+        assert!(
+            dbg.contains("\"instance_id\": Number(12)") && dbg.contains("[REDACTED]"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("pw-s3cr3t"), "{dbg}");
     }
 
     #[test]
