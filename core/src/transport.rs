@@ -142,7 +142,7 @@ pub trait Transport: Send + Sync + 'static {
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// How much of an oversized body an error keeps.
-const KEPT_OF_OVERSIZED: usize = 8 * 1024;
+const KEPT_OF_OVERSIZED: usize = 8192; // 8 KiB
 
 /// Settings of the default transport.
 #[derive(Clone, Debug)]
@@ -324,6 +324,50 @@ impl Transport for ReqwestTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_debug_hides_every_secret() {
+        let client = crate::Client::builder()
+            .use_env(false)
+            .base_url("https://api.example.com/elements/api-v2")
+            .user_secret("user-s3cr3t-1")
+            .organization_secret("org-s3cr3t-2")
+            .build()
+            .unwrap();
+        let (_, request) = client
+            .build_call(
+                crate::Lang::Rust,
+                "get_oauth_url",
+                serde_json::json!({"element": "sfdc", "api_key": "k-1", "api_secret": "app-s3cr3t-3",
+                                   "callback_url": "https://app.example/cb"}),
+                &crate::CallOptions::new(),
+            )
+            .unwrap();
+        let dbg = format!("{request:?}");
+        assert!(
+            dbg.starts_with("HttpRequest { method: GET, url: \"https://api.example.com/"),
+            "{dbg}"
+        );
+        assert!(dbg.contains("(\"authorization\", \"[REDACTED]\")"), "{dbg}");
+        assert!(
+            dbg.contains("callbackUrl=https%3A%2F%2Fapp.example%2Fcb"),
+            "{dbg}"
+        );
+        for secret in ["user-s3cr3t-1", "org-s3cr3t-2", "app-s3cr3t-3"] {
+            assert!(!dbg.contains(secret), "{secret} in {dbg}");
+        }
+        let create = client
+            .build_create_instance(
+                &crate::CreateInstance::basic("insightly", "u", "pw-s3cr3t-4").name("n"),
+            )
+            .unwrap();
+        let dbg = format!("{create:?}");
+        assert!(
+            dbg.contains("\"name\": String(\"n\")") && !dbg.contains("pw-s3cr3t-4"),
+            "{dbg}"
+        );
+        assert!(dbg.contains("idempotent: false"), "{dbg}");
+    }
 
     #[test]
     fn path_and_debug() {
