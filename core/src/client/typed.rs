@@ -526,3 +526,41 @@ fn into_record(out: Output) -> Result<Record> {
         _ => Err(unexpected("a record")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn debug_output_names_the_request_and_hides_secrets() {
+        let oauth = OAuthUrl::new("key-1", "app-s3cr3t", "https://app.example/cb")
+            .state("st-1")
+            .param("password", "pw-s3cr3t");
+        let dbg = format!("{oauth:?}");
+        assert!(
+            dbg.starts_with("OAuthUrl { api_key: \"key-1\", api_secret: \"[REDACTED]\"")
+                && dbg.contains("state: Some(\"st-1\")"),
+            "{dbg}"
+        );
+        assert!(
+            !dbg.contains("app-s3cr3t") && !dbg.contains("pw-s3cr3t"),
+            "{dbg}"
+        );
+        let hub = HubRequest::post("/hubs/crm/contacts")
+            .json(json!({"lastName": "L", "password": "pw-s3cr3t"}))
+            .header("X-Trace", "trace-value-1")
+            .query("a", 1);
+        let dbg = format!("{hub:?}");
+        assert!(
+            dbg.starts_with("HubRequest { method: Post, path: \"/hubs/crm/contacts\"")
+                && dbg.contains("X-Trace")
+                && dbg.contains("\"lastName\": String(\"L\")"),
+            "{dbg}"
+        );
+        assert!(
+            !dbg.contains("pw-s3cr3t") && !dbg.contains("trace-value-1"),
+            "{dbg}"
+        );
+    }
+}

@@ -283,6 +283,12 @@ mod tests {
         .unwrap();
         let dbg = format!("{r:?}");
         assert!(!dbg.contains("s3cr3t-v"), "{dbg}");
+        assert!(
+            dbg.starts_with("OAuth1Token {")
+                && dbg.contains("token: String(\"tok-123\")")
+                && dbg.contains("secret: \"[REDACTED]\""),
+            "{dbg}"
+        );
         assert_eq!(r.text("secret"), Some("s3cr3t-v"));
         let c = Record::from_json(
             &CONFIG_FIELD_MODEL,

@@ -160,3 +160,50 @@ pub(crate) fn json_body(status: u16, request_id: Option<&str>, body: &[u8]) -> R
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn response(body: &'static str) -> Response {
+        let mut headers = HeaderMap::new();
+        headers.insert("elements-request-id", HeaderValue::from_static("r-1"));
+        headers.insert("elements-next-page-token", HeaderValue::from_static(" "));
+        headers.insert("elements-total-count", HeaderValue::from_static("7"));
+        Response::from_http(HttpResponse {
+            status: 200,
+            headers,
+            body: Bytes::from_static(body.as_bytes()),
+        })
+    }
+
+    #[test]
+    fn answers_and_their_views() {
+        let r = response(r#"[{"id":1,"token":"live-t0ken"}]"#);
+        assert_eq!(
+            (
+                r.request_id.as_deref(),
+                r.next_cursor.as_deref(),
+                r.total_count
+            ),
+            (Some("r-1"), None, Some(7))
+        );
+        assert_eq!(r.header("ELEMENTS-REQUEST-ID"), Some("r-1"));
+        assert_eq!(r.json().unwrap()[0]["id"], 1);
+        let dbg = format!("{r:?}");
+        assert!(
+            dbg.starts_with("Response { status: 200, request_id: Some(\"r-1\")")
+                && dbg.contains("body_bytes: 31"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("live-t0ken"), "{dbg}");
+        assert_eq!(r.raw()["body"][0]["id"], 1);
+        assert_eq!(r.raw()["totalCount"], 7);
+        assert_eq!(response("  ").json().unwrap(), Value::Null);
+        let not_json = response("<html>");
+        assert_eq!(not_json.json().unwrap_err().code().as_str(), "decode");
+        assert_eq!(not_json.raw()["body"], "<html>");
+        assert_eq!(not_json.text(), "<html>");
+    }
+}
