@@ -139,7 +139,7 @@ pub trait Transport: Send + Sync + 'static {
 
 /// The default largest answer read: 32 MiB (the platform's own limit on a
 /// non-streaming payload is 8 MB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 33_554_432; // 32 MiB
 
 /// How much of an oversized body an error keeps.
 const KEPT_OF_OVERSIZED: usize = 8192; // 8 KiB
@@ -324,6 +324,38 @@ impl Transport for ReqwestTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxies_only_for_https_and_never_loopback() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        assert!(may_proxy(&url("https://api.example.com/x")));
+        assert!(!may_proxy(&url("http://api.example.com/x")));
+        assert!(!may_proxy(&url("https://127.0.0.1:9/x")));
+        assert!(!may_proxy(&url("http://localhost:9/x")));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_says_why_once() {
+        let t = ReqwestTransport::new(Duration::from_secs(2)).unwrap();
+        let request = HttpRequest {
+            method: Method::GET,
+            url: "http://127.0.0.1:1/elements/api-v2/instances".into(),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent: true,
+        };
+        match t.send(request, Duration::from_secs(2)).await {
+            Err(TransportError::Connect(reason)) => {
+                assert!(reason.starts_with("could not connect: "), "{reason}");
+                assert!(reason.to_lowercase().contains("refused"), "{reason}");
+                let parts: Vec<&str> = reason.split(": ").collect();
+                let mut unique = parts.clone();
+                unique.dedup();
+                assert_eq!(parts, unique, "a source repeated: {reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn request_debug_hides_every_secret() {
