@@ -258,7 +258,12 @@ class Pager {
       if (texts === null || texts === undefined) return
       const [next, total] = texts
       // Records of a hub listing come as `{}` then one JSON text each.
-      const items = texts[2] === '{}' ? texts.slice(3).map((t) => JSON.parse(t)) : modelsFrom(texts, 2, this.#models)
+      const items =
+        texts[2] === '{}[]' // the page's array, as received
+          ? JSON.parse(texts[3])
+          : texts[2] === '{}'
+            ? texts.slice(3).map((t) => JSON.parse(t))
+            : modelsFrom(texts, 2, this.#models)
       yield new Page(items, next === '' ? null : next, total === '' ? null : Number(total))
     }
   }

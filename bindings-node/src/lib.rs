@@ -153,7 +153,10 @@ impl NativeClient {
         let pager = self
             .inner
             .pager_with(Lang::Node, &name, args, &options)
-            .map_err(to_napi)?;
+            .map_err(to_napi)?
+            // Hub records: one `JSON.parse` of the page's array on the JavaScript side,
+            // not the core's decoder and a text per record.
+            .records_as_text();
         Ok(NativePager {
             pager: std::sync::Arc::new(tokio::sync::Mutex::new(pager)),
             log: self.log.clone(),

@@ -273,7 +273,10 @@ impl NativeClient {
             let client = self.client().map_err(|e| to_pyerr(py, &e))?;
             let pager = client
                 .pager_with(Lang::Python, &name, args, &options)
-                .map_err(|e| to_pyerr(py, &e))?;
+                .map_err(|e| to_pyerr(py, &e))?
+                // Hub records: Python's `json` reads the page's array (one pass, big
+                // integers exact), not the core's decoder and a conversion.
+                .records_as_text();
             Ok(NativePager {
                 pager: Arc::new(tokio::sync::Mutex::new(pager)),
             })

@@ -298,6 +298,16 @@ pub fn page_to_py(
     py: Python<'_>,
     page: open_connectors::pager::Page,
 ) -> PyResult<Bound<'_, PyAny>> {
+    if let Some(text) = page.records_text() {
+        // Records kept as text: the page's JSON array, for `json.loads` in Python.
+        return (
+            pyo3::types::PyBytes::new(py, text),
+            page.next_cursor,
+            page.total_count,
+        )
+            .into_pyobject(py)
+            .map(|t| t.into_any());
+    }
     let items = PyList::empty(py);
     for item in page.items {
         items.append(output_to_py(py, item)?)?;

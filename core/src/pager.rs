@@ -13,6 +13,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+use bytes::Bytes;
+
 use serde_json::Value;
 
 use crate::client::{CallOptions, Client};
@@ -22,9 +24,10 @@ use crate::model::Output;
 use crate::ops::{self, Args, Operation, Pagination, ResultKind};
 
 /// One page of a listing.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Page {
-    /// The items, decoded as the operation's model.
+    /// The items, decoded as the operation's model (none when the records were kept as
+    /// text: [`Pager::records_as_text`]).
     pub items: Vec<Output>,
     /// Where the next page starts (`elements-next-page-token`): pass it as `cursor` to
     /// resume a listing later. `None` on the last page.
@@ -34,17 +37,79 @@ pub struct Page {
     pub total_count: Option<u64>,
     /// The `elements-request-id` of the page's answer.
     pub request_id: Option<String>,
+    /// The page's JSON array as received, when its records were left undecoded.
+    records: Option<Bytes>,
+    /// How many items the page holds, decoded or not.
+    len: usize,
+}
+
+/// Debug shows the counts, never the records (they are the connected service's data).
+impl fmt::Debug for Page {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Page")
+            .field("items", &self.items)
+            .field("len", &self.len)
+            .field("next_cursor", &self.next_cursor)
+            .field("total_count", &self.total_count)
+            .field("request_id", &self.request_id)
+            .field("records_as_text", &self.records.as_ref().map(Bytes::len))
+            .finish()
+    }
 }
 
 impl Page {
+    pub(crate) fn new(
+        items: Vec<Output>,
+        records: Option<(Bytes, usize)>,
+        next_cursor: Option<String>,
+        total_count: Option<u64>,
+        request_id: Option<String>,
+    ) -> Page {
+        let (records, len) = match records {
+            Some((text, n)) => (Some(text), n),
+            None => (None, items.len()),
+        };
+        Page {
+            items,
+            next_cursor,
+            total_count,
+            request_id,
+            records,
+            len,
+        }
+    }
+
+    /// How many items the page holds (decoded in `items`, or kept as text).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the page holds no item (it ends a listing).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The page's JSON array as received, when its records were kept as text for a
+    /// binding that parses JSON itself ([`Pager::records_as_text`]).
+    pub fn records_text(&self) -> Option<&[u8]> {
+        self.records.as_deref()
+    }
+
     /// The page for a binding that takes JSON text (Node): `[next cursor or "", total
-    /// count or "", model name, json 1, fields 1, json 2, fields 2, ...]`.
+    /// count or "", model name, json 1, fields 1, json 2, fields 2, ...]`; records kept
+    /// as text as `[next, total, "{}[]", the JSON array]`.
     pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
         let mut out = vec![
             self.next_cursor.clone().unwrap_or_default(),
             self.total_count.map(|n| n.to_string()).unwrap_or_default(),
         ];
-        crate::model::push_models(&mut out, &self.items, lang);
+        match &self.records {
+            Some(text) => {
+                out.push("{}[]".to_owned());
+                out.push(String::from_utf8_lossy(text).into_owned());
+            }
+            None => crate::model::push_models(&mut out, &self.items, lang),
+        }
         out
     }
 }
@@ -85,6 +150,8 @@ pub struct Pager {
     /// The next page, being fetched while the caller works on the current one
     /// ([`Pagination::CursorAhead`]).
     ahead: Option<tokio::task::JoinHandle<Result<Page>>>,
+    /// Keep the records of a JSON listing as text ([`Pager::records_as_text`]).
+    records_as_text: bool,
 }
 
 impl Drop for Pager {
@@ -134,7 +201,19 @@ impl Pager {
             pages: 0,
             done: false,
             ahead: None,
+            records_as_text: false,
         }
+    }
+
+    /// For a binding that parses JSON itself (Python's `json`, JavaScript's
+    /// `JSON.parse`): the records of a JSON listing (`paginate`) are checked (a JSON
+    /// array, within the depth limit) and counted but not decoded, and the page keeps
+    /// its body ([`Page::records_text`]) instead of `items`. Listings of models are
+    /// unaffected.
+    #[doc(hidden)]
+    pub fn records_as_text(mut self) -> Self {
+        self.records_as_text = true;
+        self
     }
 
     /// The operation this pager lists.
@@ -170,7 +249,7 @@ impl Pager {
             None => self.fetch()?.await?,
         };
         self.pages += 1;
-        if page.items.is_empty() {
+        if page.is_empty() {
             self.done = true;
             return Ok(None);
         }
@@ -227,7 +306,8 @@ impl Pager {
             .map_err(|e| e.spelled(lang))?;
         let client = self.client.clone();
         let options = self.options.clone();
-        Ok(async move { client.send_page(kind, request, &options).await })
+        let as_text = self.records_as_text;
+        Ok(async move { client.send_page(kind, as_text, request, &options).await })
     }
 
     /// Every item of every page, fetched as the stream is read. The stream is boxed,
@@ -532,6 +612,51 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn records_kept_as_text_are_counted_and_checked() {
+        let (c, urls) = client(vec![
+            page(200, &[1, 2], Some("A"), Some("3")),
+            page(200, &[3], None, None),
+        ]);
+        let hub = c.for_instance("tok-1").unwrap();
+        let mut p = hub
+            .pager("paginate", json!({"path": "/hubs/crm/contacts"}))
+            .unwrap()
+            .records_as_text();
+        let first = p.next_page().await.unwrap().unwrap();
+        assert_eq!(
+            (first.len(), first.items.len(), first.total_count),
+            (2, 0, Some(3))
+        );
+        let text: Value = serde_json::from_slice(first.records_text().unwrap()).unwrap();
+        assert_eq!(text[1]["id"], 2);
+        let second = p.next_page().await.unwrap().unwrap();
+        assert_eq!(second.len(), 1);
+        assert!(p.next_page().await.unwrap().is_none());
+        assert_eq!(urls.lock().unwrap().len(), 2);
+        // Not an array: the same decode error as when decoding.
+        let (c, _) = client(vec![Ok(HttpResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::from_static(br#"{"id":1}"#),
+        })]);
+        let mut p = c
+            .for_instance("tok-1")
+            .unwrap()
+            .pager("paginate", json!({"path": "/x"}))
+            .unwrap()
+            .records_as_text();
+        assert_eq!(p.next_page().await.unwrap_err().code().as_str(), "decode");
+        // Listings of models are unaffected.
+        let (c, _) = client(vec![page(200, &[1], None, None)]);
+        let mut p = c
+            .pager("list_elements", json!({}))
+            .unwrap()
+            .records_as_text();
+        let page = p.next_page().await.unwrap().unwrap();
+        assert_eq!((page.items.len(), page.records_text()), (1, None));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn done_and_debug_follow_the_listing() {
         let (c, _) = client(vec![page(200, &[1], None, None)]);
         let mut p = c.pager("list_elements", json!({"page_size": 5})).unwrap();
@@ -573,14 +698,26 @@ mod tests {
             1,
             "no page fetched past the limit"
         );
-        let p = Page {
-            items,
-            next_cursor: Some("A".into()),
-            total_count: Some(9),
-            request_id: None,
-        };
+        let p = Page::new(items, None, Some("A".into()), Some(9), None);
+        assert_eq!(p.len(), 2);
         let texts = p.to_binding_list(Lang::Node);
         assert_eq!(&texts[..3], &["A", "9", "Element"]);
         assert_eq!(texts.len(), 3 + 4);
+        // Records kept as text: the array once, counted.
+        let body = Bytes::from_static(br#"[{"a":1},{"b":"x"}]"#);
+        let p = Page::new(Vec::new(), Some((body, 2)), None, None, None);
+        assert_eq!((p.len(), p.is_empty(), p.items.len()), (2, false, 0));
+        assert_eq!(p.records_text(), Some(&br#"[{"a":1},{"b":"x"}]"#[..]));
+        assert_eq!(
+            p.to_binding_list(Lang::Node),
+            ["", "", "{}[]", r#"[{"a":1},{"b":"x"}]"#]
+        );
+        let dbg = format!("{p:?}");
+        assert!(
+            dbg.contains("len: 2")
+                && dbg.contains("records_as_text: Some(19)")
+                && !dbg.contains("\"b\""),
+            "{dbg}"
+        );
     }
 }

@@ -245,10 +245,12 @@ class _PagerBase(Generic[T]):
             return first
         return self._client.pager(self._name, self._args, self._options)
 
-    def _page(self, got: Tuple[List[Any], Optional[str], Optional[int]]) -> Page[T]:
+    def _page(self, got: Tuple[Union[List[Any], bytes], Optional[str], Optional[int]]) -> Page[T]:
         items, next_cursor, total_count = got
         model = self._model
-        if model is None:  # records of a hub listing: plain JSON values
+        if isinstance(items, bytes):  # records of a hub listing: the page's JSON array
+            return Page(json.loads(items), next_cursor, total_count)
+        if model is None:
             return Page(items, next_cursor, total_count)
         return Page([cast(T, model._from_native(n)) for n in items], next_cursor, total_count)
 

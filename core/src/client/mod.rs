@@ -398,13 +398,14 @@ impl Client {
     pub(crate) async fn send_page(
         &self,
         kind: ops::ResultKind,
+        records_as_text: bool,
         request: HttpRequest,
         options: &CallOptions,
     ) -> Result<crate::pager::Page> {
         let auth = request.headers.get(AUTHORIZATION).cloned();
         let url = request.url.clone();
         let response = self.execute_with(request, options).await?;
-        response::decode_page(kind, response)
+        response::decode_page(kind, records_as_text, response)
             .map_err(|e| mask_error(e, auth.as_ref(), None, Some(&url)))
     }
 

@@ -200,7 +200,38 @@ fn decode_json_list(response: &HttpResponse) -> Result<Vec<Output>> {
 /// Decodes one page of a paged operation: the items (a JSON array of the operation's
 /// model objects, or of any JSON for a hub listing), `elements-next-page-token` and
 /// `elements-total-count`.
-pub(crate) fn decode_page(kind: ResultKind, response: HttpResponse) -> Result<Page> {
+pub(crate) fn decode_page(
+    kind: ResultKind,
+    records_as_text: bool,
+    response: HttpResponse,
+) -> Result<Page> {
+    let (next_cursor, total_count) = crate::model::pagination_headers(&response);
+    let request_id = response.header("elements-request-id").map(str::to_owned);
+    if records_as_text && matches!(kind, ResultKind::Json) {
+        // Checked and counted, not decoded: the binding parses the array itself.
+        let count = if response.body.iter().all(u8::is_ascii_whitespace) {
+            0
+        } else {
+            if crate::model::nests_deeper_than(&response.body, crate::model::MAX_JSON_DEPTH) {
+                return Err(decode_error(
+                    &response,
+                    format!(
+                        "the JSON nests deeper than {} levels",
+                        crate::model::MAX_JSON_DEPTH
+                    ),
+                ));
+            }
+            array_items(&response, "a list of records")?.len()
+        };
+        let records = (count > 0).then(|| (response.body.clone(), count));
+        return Ok(Page::new(
+            Vec::new(),
+            records,
+            next_cursor,
+            total_count,
+            request_id,
+        ));
+    }
     let items = match kind {
         ResultKind::Model(model) => decode_list(model, &response)?,
         ResultKind::Json => decode_json_list(&response)?,
@@ -210,13 +241,7 @@ pub(crate) fn decode_page(kind: ResultKind, response: HttpResponse) -> Result<Pa
             });
         }
     };
-    let (next_cursor, total_count) = crate::model::pagination_headers(&response);
-    Ok(Page {
-        items,
-        next_cursor,
-        total_count,
-        request_id: response.header("elements-request-id").map(str::to_owned),
-    })
+    Ok(Page::new(items, None, next_cursor, total_count, request_id))
 }
 
 /// Reads the text field `key` of a JSON object body.
