@@ -193,3 +193,43 @@ async fn proxies_carry_only_encrypted_requests() {
     );
     assert_eq!(seen.lock().unwrap().len(), 1, "the proxy saw nothing more");
 }
+
+/// A server that answers each connection with one chunked 200 of `sizes[i]` bytes, in a
+/// single chunk (no Content-Length: the limit holds while reading).
+fn chunked_server(sizes: Vec<usize>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for size in sizes {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            let body = "a".repeat(size);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{size:x}\r\n{body}\r\n0\r\n\r\n"
+            );
+        }
+    });
+    format!("http://{addr}/elements/api-v2")
+}
+
+#[tokio::test]
+async fn a_single_chunk_over_the_limit_fails_while_reading() {
+    let limit = 2048;
+    let base = chunked_server(vec![limit, limit + 1]);
+    let c = client(&base, limit);
+    let r = c.execute(get(&c, "/a")).await.unwrap();
+    assert_eq!(r.body.len(), limit);
+    let e = c.execute(get(&c, "/b")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Decode);
+    assert!(e.to_string().contains("max_response_size"), "{e}");
+}

@@ -12,7 +12,7 @@ use crate::pager::Page;
 use crate::transport::HttpResponse;
 
 /// The most of a body an error keeps (a few KiB: enough to read, never a memory hog).
-pub const ERROR_BODY_LIMIT: usize = 8 * 1024;
+pub const ERROR_BODY_LIMIT: usize = 8192; // 8 KiB
 
 /// A body as text for an error: at most [`ERROR_BODY_LIMIT`] bytes, marked when cut.
 pub(crate) fn text(body: &[u8]) -> String {
@@ -302,6 +302,27 @@ pub(crate) mod tests {
             status,
             headers: h,
             body: Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn provider_errors_are_short_codes() {
+        assert_eq!(
+            provider_error(r#"{"error":"invalid_grant"}"#).as_deref(),
+            Some("invalid_grant")
+        );
+        assert_eq!(
+            provider_error(&format!(r#"{{"error":"{}"}}"#, "e".repeat(200))).map(|s| s.len()),
+            Some(200)
+        );
+        for no in [
+            r#"{"error":""}"#.to_owned(),
+            format!(r#"{{"error":"{}"}}"#, "e".repeat(201)),
+            r#"{"error":42}"#.to_owned(),
+            r#"{"message":"x"}"#.to_owned(),
+            "not json".to_owned(),
+        ] {
+            assert_eq!(provider_error(&no), None, "{no}");
         }
     }
 
