@@ -306,6 +306,15 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn instances_decode_from_a_body() {
+        let i =
+            decode_instance(response(200, &[], r#"{"id":7,"name":"n","token":"t-1"}"#)).unwrap();
+        assert_eq!((i.id, i.name.as_str(), i.token.expose()), (7, "n", "t-1"));
+        let e = decode_instance(response(200, &[], r#"{"id":7}"#)).unwrap_err();
+        assert_eq!(e.code().as_str(), "decode");
+    }
+
+    #[test]
     fn provider_errors_are_short_codes() {
         assert_eq!(
             provider_error(r#"{"error":"invalid_grant"}"#).as_deref(),
