@@ -533,6 +533,36 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn list_options_reach_the_pager() {
+        let c = Client::builder()
+            .use_env(false)
+            .base_url("http://127.0.0.1:9")
+            .user_secret("u")
+            .organization_secret("o")
+            .build()
+            .unwrap();
+        let p = c
+            .list_instances(
+                ListInstances::new()
+                    .tag("a")
+                    .search("CRM")
+                    .hydrate(false)
+                    .page_size(7)
+                    .cursor("abc"),
+            )
+            .unwrap();
+        let dbg = format!("{p:?}");
+        for want in [
+            "\"search\": String(\"CRM\")",
+            "\"hydrate\": Bool(false)",
+            "\"page_size\": Number(7)",
+        ] {
+            assert!(dbg.contains(want), "{want} in {dbg}");
+        }
+        assert_eq!(p.cursor(), Some("abc"));
+    }
+
+    #[test]
     fn debug_output_names_the_request_and_hides_secrets() {
         let oauth = OAuthUrl::new("key-1", "app-s3cr3t", "https://app.example/cb")
             .state("st-1")
