@@ -350,24 +350,18 @@ def parse_oauth_callback(url_or_query: str, *, expected_state: Optional[str] = N
 
 
 def _dry_run(native: "_native.NativeClient", operation: str, show_secrets: bool, args: Dict[str, Any]) -> str:
-    """The generic dry run of both clients and both instance clients."""
+    """The generic dry run of both clients and both instance clients (the core refuses
+    an unknown operation, naming the known ones)."""
     from ._exceptions import InvalidInputError
 
-    meta = _operations().get(operation) if isinstance(operation, str) else None
-    if meta is None:
-        reason = f"is not an operation: {operation!r}"
+    if not isinstance(operation, str):
+        reason = f"must be an operation name, got {type(operation).__name__}"
         raise InvalidInputError(f"invalid input: operation: {reason}", field="operation", reason=reason)
     options = {k: args.pop(k) for k in ("timeout", "max_retries", "extra_headers") if args.get(k) is not None}
     try:
         return native.dry_run(operation, {k: v for k, v in args.items() if v is not None}, options or None, show_secrets)
     finally:
         emit_logs()
-
-
-def _operations() -> Dict[str, Any]:
-    from ._client import OPERATIONS
-
-    return OPERATIONS
 
 
 class _ClientBase:

@@ -349,11 +349,7 @@ impl Client {
             return Ok(keys);
         }
         let op = &GET_ELEMENT_CONFIGURATION;
-        let key_or_id = match element {
-            ElementRef::Key(key) => Value::from(key.as_str()),
-            ElementRef::Id(id) => Value::from(*id),
-        };
-        let args = Args::default().with("key_or_id", key_or_id);
+        let args = Args::default().with("key_or_id", element);
         let wire = (op.build)(op, args).map_err(|e| match e {
             Error::InvalidInput { reason, .. } => Error::invalid("element", reason),
             other => other,

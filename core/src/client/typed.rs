@@ -26,11 +26,7 @@ impl Named {
     }
 
     fn element(self, name: &str, element: &ElementRef) -> Named {
-        let value = match element {
-            ElementRef::Key(key) => Value::from(key.as_str()),
-            ElementRef::Id(id) => Value::from(*id),
-        };
-        self.set(name, Some(value))
+        self.set(name, Some(Value::from(element)))
     }
 
     fn into_value(self) -> Value {

@@ -41,15 +41,14 @@ pub fn check_path(field: &str, path: &str) -> Result<String> {
         ));
     }
     for segment in path.split('/') {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        let lower = segment.to_ascii_lowercase();
+        let decoded = lower.replace("%2e", ".");
         if decoded == "." || decoded == ".." {
             return Err(bad(
                 "may not hold a . or .. segment: it would leave the base URL",
             ));
         }
-        if segment.to_ascii_lowercase().contains("%2f")
-            || segment.to_ascii_lowercase().contains("%5c")
-        {
+        if lower.contains("%2f") || lower.contains("%5c") {
             return Err(bad("may not hold an encoded / or \\"));
         }
     }

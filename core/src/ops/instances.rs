@@ -54,6 +54,16 @@ impl From<u32> for ElementRef {
     }
 }
 
+impl From<&ElementRef> for Value {
+    /// The element as an argument takes it: its key as text, its id as a number.
+    fn from(element: &ElementRef) -> Value {
+        match element {
+            ElementRef::Key(key) => Value::from(key.as_str()),
+            ElementRef::Id(id) => Value::from(*id),
+        }
+    }
+}
+
 impl fmt::Display for ElementRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -146,6 +146,17 @@ pub(crate) enum Lit {
     Str(String),
 }
 
+impl Lit {
+    /// The literal as a number, when it is one.
+    fn number(&self) -> Option<f64> {
+        match self {
+            Lit::Int(i) => Some(*i as f64),
+            Lit::Float(f) => Some(*f),
+            Lit::Bool(_) | Lit::Str(_) => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CmpOp {
     Eq,
@@ -503,23 +514,13 @@ pub(crate) fn compare(v: &Scalar<'_>, lit: &Lit) -> Option<Ordering> {
     match (v, lit) {
         (Scalar::Int(a), Lit::Int(b)) => Some(a.cmp(b)),
         (Scalar::Int(_) | Scalar::Float(_), Lit::Int(_) | Lit::Float(_)) => {
-            let b = match lit {
-                Lit::Int(i) => *i as f64,
-                Lit::Float(f) => *f,
-                _ => unreachable!(),
-            };
-            v.number()?.partial_cmp(&b)
+            v.number()?.partial_cmp(&lit.number()?)
         }
         (Scalar::Str(a), Lit::Str(b)) => Some(a.as_ref().cmp(b.as_str())),
         (Scalar::Bool(a), Lit::Bool(b)) => Some(a.cmp(b)),
         (Scalar::Str(a), Lit::Int(_) | Lit::Float(_)) => {
             let a: f64 = a.trim().parse().ok()?;
-            let b = match lit {
-                Lit::Int(i) => *i as f64,
-                Lit::Float(f) => *f,
-                _ => unreachable!(),
-            };
-            a.partial_cmp(&b)
+            a.partial_cmp(&lit.number()?)
         }
         (Scalar::Int(_) | Scalar::Float(_), Lit::Str(b)) => {
             let b: f64 = b.trim().parse().ok()?;
