@@ -50,7 +50,13 @@ fn cases_dir() -> PathBuf {
 }
 
 fn main() {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Most cases spend their time waiting (timeouts, retry back-off, a stalled
+    // sandbox), not computing: run more of them at once than there are cores.
+    // `--test-threads N` still wins.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(16);
+    }
     let mut paths: Vec<PathBuf> = std::fs::read_dir(cases_dir())
         .expect("tests/cases exists")
         .map(|e| e.expect("readable dir entry").path())
