@@ -72,16 +72,32 @@ test-examples: sandbox python-build node-build
 TEST_EXTRA += test-examples
 
 clean:
-	rm -rf target .venv bindings-node/node_modules
+	rm -rf target .venv bindings-node/node_modules dist
 
 -include bindings-python/python.mk
 -include bindings-node/node.mk
 -include benches/bench.mk
 -include fuzz/fuzz.mk
 -include examples/connect/connect.mk
+-include tests/install/install.mk
 
-test: gen-check lint test-rust contract $(TEST_BINDINGS) $(TEST_EXTRA)
+test: tree-snapshot gen-check lint test-rust contract $(TEST_BINDINGS) $(TEST_EXTRA) tree-unchanged
 	@echo "make test: all checks passed"
+
+# `make test` must leave the working tree as it found it: installs come from the lock
+# files, generated files (native.d.ts too) are committed up to date, and nothing the
+# tests write lands outside the ignored places (target/, .venv/, node_modules/, dist/).
+# Compares `git status` before and after (so work in progress does not fail it).
+TREE_BEFORE := $(CARGO_TARGET_DIR)/git-status-before-test.txt
+.PHONY: tree-snapshot tree-unchanged
+tree-snapshot:
+	mkdir -p $(CARGO_TARGET_DIR)
+	git status --porcelain --untracked-files=all >$(TREE_BEFORE) 2>/dev/null || : >$(TREE_BEFORE)
+tree-unchanged:
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git status --porcelain --untracked-files=all | diff -u --label before $(TREE_BEFORE) --label after - \
+	  || { echo "make test changed the working tree (diff of git status above): commit regenerated files, ignore new outputs"; exit 1; }; \
+	fi
 
 demo: demo-rust $(DEMO_BINDINGS)
 
