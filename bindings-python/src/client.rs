@@ -274,8 +274,8 @@ impl NativeClient {
             let pager = client
                 .pager_with(Lang::Python, &name, args, &options)
                 .map_err(|e| to_pyerr(py, &e))?
-                // Hub records: Python's `json` reads the page's array (one pass, big
-                // integers exact), not the core's decoder and a conversion.
+                // Hub records: the page's array is parsed straight into Python objects
+                // on the caller's thread (`json.rs`), not into `Value`s and converted.
                 .records_as_text();
             Ok(NativePager {
                 pager: Arc::new(tokio::sync::Mutex::new(pager)),

@@ -299,9 +299,9 @@ pub fn page_to_py(
     page: open_connectors::pager::Page,
 ) -> PyResult<Bound<'_, PyAny>> {
     if let Some(text) = page.records_text() {
-        // Records kept as text: the page's JSON array, for `json.loads` in Python.
+        // Records kept as text (the page's JSON array), parsed straight into dicts.
         return (
-            pyo3::types::PyBytes::new(py, text),
+            crate::json::loads(py, text)?,
             page.next_cursor,
             page.total_count,
         )

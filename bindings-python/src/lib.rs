@@ -12,6 +12,7 @@ mod client;
 mod completion;
 mod convert;
 mod errors;
+mod json;
 mod log;
 mod runtime;
 
@@ -31,6 +32,13 @@ fn redact_json<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Boun
 
 /// Decodes and checks `data` as model `name` (the core's decoder): returns the
 /// `NativeModel`, or raises InvalidInputError naming `data`.
+/// JSON text (bytes) into Python objects, as `json.loads` gives them, in one pass
+/// (`json.rs`); text that is not JSON is a `ValueError`.
+#[pyfunction]
+fn json_loads<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    json::loads(py, text)
+}
+
 #[pyfunction]
 fn decode_model<'py>(
     py: Python<'py>,
@@ -141,6 +149,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativePager>()?;
     m.add_function(wrap_pyfunction!(read_oauth_callback, m)?)?;
     m.add_function(wrap_pyfunction!(webhook_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(json_loads, m)?)?;
     m.add_function(wrap_pyfunction!(ocnql_query, m)?)?;
     m.add_function(wrap_pyfunction!(ocnql_quote_field, m)?)?;
     m.add_function(wrap_pyfunction!(redact_json, m)?)?;

@@ -245,12 +245,10 @@ class _PagerBase(Generic[T]):
             return first
         return self._client.pager(self._name, self._args, self._options)
 
-    def _page(self, got: Tuple[Union[List[Any], bytes], Optional[str], Optional[int]]) -> Page[T]:
+    def _page(self, got: Tuple[List[Any], Optional[str], Optional[int]]) -> Page[T]:
         items, next_cursor, total_count = got
         model = self._model
-        if isinstance(items, bytes):  # records of a hub listing: the page's JSON array
-            return Page(json.loads(items), next_cursor, total_count)
-        if model is None:
+        if model is None:  # JSON records (a hub listing): already dicts, parsed natively
             return Page(items, next_cursor, total_count)
         return Page([cast(T, model._from_native(n)) for n in items], next_cursor, total_count)
 
@@ -274,11 +272,19 @@ class SyncPager(_PagerBase[T]):
                 emit_logs()
             if got is None:
                 return
-            yield self._page(got)
+            page = self._page(got)
+            del got
+            yield page
+            # Nothing here holds the page while the next one is read and decoded: a
+            # caller that keeps no page of its own holds one page at a time.
+            del page
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
-            yield from page.items
+            items = page.items
+            del page
+            yield from items
+            del items
 
     def to_list(self, limit: Optional[int] = None) -> List[T]:
         """Every item (at most ``limit``), in one list."""
@@ -306,12 +312,18 @@ class AsyncPager(_PagerBase[T]):
                 emit_logs()
             if got is None:
                 return
-            yield self._page(got)
+            page = self._page(got)
+            del got
+            yield page
+            del page  # as in SyncPager.pages: one page held at a time
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():
-            for item in page.items:
+            items = page.items
+            del page
+            for item in items:
                 yield item
+            del items
 
     async def to_list(self, limit: Optional[int] = None) -> List[T]:
         """Every item (at most ``limit``), in one list."""
@@ -577,8 +589,8 @@ class Response:
         if not self.content.strip():
             return None
         try:
-            return json.loads(self.content)
-        except (ValueError, RecursionError) as e:
+            return _native.json_loads(self.content)
+        except ValueError as e:
             from ._exceptions import ResponseDecodeError
 
             reason = f"the answer is not JSON ({type(e).__name__})"
