@@ -232,5 +232,9 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         assert!(constant_time_eq(b"", b""));
+        // Two differences whose bits cancel under XOR ('a' ^ 'b' == 'b' ^ 'a'): the
+        // differences must be ORed together, not XORed.
+        assert!(!constant_time_eq(b"ab", b"ba"));
+        assert!(!constant_time_eq(b"state-xy", b"state-yx"));
     }
 }

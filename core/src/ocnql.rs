@@ -317,4 +317,40 @@ mod tests {
             assert_eq!(field(bad).unwrap_err().field(), Some("field"), "{bad:?}");
         }
     }
+    #[test]
+    fn a_lone_closing_brace_is_refused_wherever_it_is() {
+        // `}}` is a literal brace; a `}` followed by anything else is an error, even a
+        // character that is itself harmless.
+        assert_eq!(query("a }} b", &[]).unwrap(), "a } b");
+        for t in ["a } b", "a }x", "}", "{} }", "x = {}}"] {
+            let e = query(t, &[json!(1)][..usize::from(t.contains("{}"))]).unwrap_err();
+            assert_eq!(e.field(), Some("template"), "{t:?}");
+            assert!(e.to_string().contains("lone '}'"), "{t:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_the_finite_range_are_refused() {
+        let huge: Value = serde_json::from_str("1e999").unwrap();
+        let e = query("a = {}", &[huge]).unwrap_err();
+        assert_eq!(e.field(), Some("values[0]"));
+        assert!(e.to_string().contains("beyond the finite range"), "{e}");
+        let big: Value = serde_json::from_str("1.7976931348623157e308").unwrap();
+        assert_eq!(
+            query("a = {}", &[big]).unwrap(),
+            "a = 1.7976931348623157e+308"
+        );
+    }
+
+    #[test]
+    fn refused_characters_are_named() {
+        for (value, what) in [
+            ("O'Brien", "a single quote"),
+            ("a\\b", "a backslash"),
+            ("a\u{7}b", "a control character"),
+        ] {
+            let e = query("a = {}", &[json!(value)]).unwrap_err();
+            assert!(e.to_string().contains(what), "{value:?}: {e}");
+        }
+    }
 }
