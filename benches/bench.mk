@@ -47,6 +47,7 @@ bench-build: bench-peers
 	cd bindings-node && npm run build -- --output-dir $(BENCH_DIR)/node-build
 	mkdir -p $(BENCH_STAGE)
 	cp bindings-node/package.json bindings-node/index.js bindings-node/runtime.js bindings-node/index.mjs \
+	  bindings-node/native.js bindings-node/platform.js \
 	  bindings-node/index.d.ts bindings-node/index.d.mts $(BENCH_DIR)/node-build/* $(BENCH_STAGE)/
 
 bench: bench-build
