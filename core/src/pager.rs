@@ -720,4 +720,104 @@ mod tests {
             "{dbg}"
         );
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_listings_declared_ahead_fetch_ahead() {
+        // list_elements (Pagination::Cursor): the next page waits until it is asked for.
+        let (c, urls) = client(vec![
+            page(200, &[1], Some("A"), None),
+            page(200, &[2], None, None),
+        ]);
+        let mut p = c.pager("list_elements", json!({})).unwrap();
+        p.next_page().await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            urls.lock().unwrap().len(),
+            1,
+            "a Cursor listing fetched ahead"
+        );
+        // paginate (CursorAhead): the next page is on its way before it is asked for.
+        let (c, urls) = client(vec![
+            page(200, &[1], Some("A"), None),
+            page(200, &[2], None, None),
+        ]);
+        let mut p = c
+            .for_instance("tok-1")
+            .unwrap()
+            .pager("paginate", json!({"path": "/hubs/crm/contacts"}))
+            .unwrap();
+        p.next_page().await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            urls.lock().unwrap().len(),
+            2,
+            "a CursorAhead listing did not fetch ahead"
+        );
+        let second = p.next_page().await.unwrap().unwrap();
+        assert_eq!(ids(&second), vec![2]);
+        assert_eq!(
+            urls.lock().unwrap().len(),
+            2,
+            "the page fetched ahead was fetched again"
+        );
+    }
+
+    /// Answers the first request at once; every later one never ends, holding a guard
+    /// that records when its future is dropped.
+    struct FirstThenHang {
+        first: Mutex<Option<Answer>>,
+        dropped: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    struct DropFlag(Arc<std::sync::atomic::AtomicBool>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    impl Transport for FirstThenHang {
+        fn send(&self, _: HttpRequest, _: Duration) -> BoxFuture<'_, Answer> {
+            if let Some(a) = self.first.lock().unwrap().take() {
+                return Box::pin(async move { a });
+            }
+            let guard = DropFlag(self.dropped.clone());
+            Box::pin(async move {
+                let _guard = guard;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Err(TransportError::Io("never".into()))
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_a_pager_stops_the_page_fetched_ahead() {
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let c = Client::builder()
+            .use_env(false)
+            .base_url("http://127.0.0.1:9/elements/api-v2")
+            .user_secret("u")
+            .organization_secret("o")
+            .transport(FirstThenHang {
+                first: Mutex::new(Some(page(200, &[1], Some("A"), None))),
+                dropped: dropped.clone(),
+            })
+            .build()
+            .unwrap();
+        let mut p = c
+            .for_instance("tok-1")
+            .unwrap()
+            .pager("paginate", json!({"path": "/hubs/crm/contacts"}))
+            .unwrap();
+        p.next_page().await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await; // the fetch ahead is waiting
+        assert!(!dropped.load(std::sync::atomic::Ordering::SeqCst));
+        drop(p);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+            "the request fetched ahead outlived its pager"
+        );
+    }
 }
