@@ -233,3 +233,47 @@ async fn a_single_chunk_over_the_limit_fails_while_reading() {
     assert_eq!(e.code(), ErrorCode::Decode);
     assert!(e.to_string().contains("max_response_size"), "{e}");
 }
+
+/// A server that answers each connection with the raw bytes given, then closes it.
+fn raw_server(answers: Vec<&'static [u8]>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for answer in answers {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = s.write_all(answer);
+        }
+    });
+    format!("http://{addr}/elements/api-v2")
+}
+
+#[tokio::test]
+async fn a_body_cut_short_says_the_body_could_not_be_read() {
+    // Headers promise 100 bytes; 10 arrive, then the connection closes.
+    let base = raw_server(vec![
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n[1,2,3,4,",
+    ]);
+    let c = client(&base, 4096);
+    let e = c.execute(get(&c, "/cut")).await.unwrap_err();
+    assert!(
+        e.to_string().contains("could not read the response body"),
+        "{e}"
+    );
+    // A server that is not there: the connection never opens.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/elements/api-v2", closed.local_addr().unwrap());
+    drop(closed);
+    let c = client(&base, 4096);
+    let e = c.execute(get(&c, "/none")).await.unwrap_err();
+    assert!(e.to_string().contains("could not connect"), "{e}");
+}
