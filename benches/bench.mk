@@ -11,6 +11,10 @@
 #                        editing benches/PROFILE.md), running nothing
 #   make bench-smoke     the smallest mode on the debug builds of `make test`, report to a
 #                        temporary file: proves every program still runs (no timed checks)
+#   make bench-gate      (in `make test`) callgrind instructions per call of four workloads on
+#                        the release builds of `make dist`, against benches/instructions-baseline.json:
+#                        fails when one grew by more than 10 % (about a minute)
+#   make bench-baseline  rewrites that baseline on purpose (commit it, saying so)
 #
 # The release Python package is installed from its wheel into target/bench/py-site (put
 # first on PYTHONPATH of the benchmark processes) and the release Node module is built
@@ -26,7 +30,7 @@ BENCH_MODE := $(if $(QUICK),quick,full)
 BENCH_OUT ?= $(if $(QUICK),$(BENCH_DIR)/BENCHMARKS.quick.md,$(CURDIR)/BENCHMARKS.md)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-build bench-peers bench-smoke bench-report
+.PHONY: bench bench-build bench-peers bench-smoke bench-report bench-gate bench-baseline bench-gate-build valgrind
 
 # The Python peers (requests, httpx, aiohttp, orjson) in the project's .venv.
 $(BENCH_PEERS): benches/requirements-bench.txt $(VENV)/.ready
@@ -76,3 +80,44 @@ bench-smoke: sandbox python-build node-build $(BENCH_PEERS)
 	@echo "bench-smoke: every benchmark program ran"
 
 TEST_EXTRA += bench-smoke
+
+# The performance gate: user-space instructions per call (valgrind's callgrind, exact where
+# wall-clock figures move by 2x on a shared host) of the Rust SDK's create_instance and
+# pages of 200, Python's Client.create_instance and Node's createInstance, compared with
+# the committed baseline; fails when one grew by more than 10 %. It measures the release
+# artifacts `make dist` builds in every `make test` (DIST and NODE_STAGE: tests/install/install.mk):
+# the wheel installed into target/gate/py-site, the staged Node package linked from
+# target/gate/node, and the release bench_rust (which shares dist's release dependencies).
+# Everything it writes is under target/gate, but for bench-baseline's baseline.
+GATE_DIR := $(CARGO_TARGET_DIR)/gate
+GATE_BASELINE := $(CURDIR)/benches/instructions-baseline.json
+GATE_ARGS ?=
+GATE_RUN = $(BENCH_PYTHON) benches/gate.py --sandbox $(OC_SANDBOX_BIN) --rust-bin $(BENCH_RELEASE)/examples/bench_rust \
+  --python $(BENCH_PYTHON) --py-path $(GATE_DIR)/py-site --node-root $(GATE_DIR)/node --baseline $(GATE_BASELINE)
+VALGRIND := /usr/bin/valgrind
+# apt-get needs root: sudo only when we are not.
+GATE_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian's valgrind, installed when missing (as `make chromium` installs the browser).
+valgrind:
+	@if command -v valgrind >/dev/null; then echo "valgrind: $$(valgrind --version)"; else \
+	  echo "valgrind: installing Debian's valgrind package"; \
+	  $(GATE_SUDO) apt-get update -qq && \
+	  $(GATE_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind && \
+	  $(VALGRIND) --version; fi
+
+bench-gate-build: dist sandbox valgrind
+	cargo build -q --release -p open-connectors --example bench_rust
+	rm -rf $(GATE_DIR)/py-site $(GATE_DIR)/node
+	$(BENCH_PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps --target $(GATE_DIR)/py-site $(DIST)/*.whl
+	mkdir -p $(GATE_DIR)/node/node_modules
+	ln -s $(NODE_STAGE) $(GATE_DIR)/node/node_modules/open-connectors
+
+bench-gate: bench-gate-build
+	@start=$$(date +%s); $(GATE_RUN) --json $(GATE_DIR)/results.json $(GATE_ARGS); \
+	  echo "bench-gate: passed in $$(( $$(date +%s) - start )) s"
+
+bench-baseline: bench-gate-build
+	$(GATE_RUN) --write-baseline --repeat 3 --json $(GATE_DIR)/baseline-run.json $(GATE_ARGS)
+
+TEST_EXTRA += bench-gate

@@ -315,6 +315,19 @@ def memory(r: Runner, mode: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def callgrind(cmd: list[str], env: dict[str, str] | None = None,
+              pin: list[str] | None = None) -> tuple[int | None, subprocess.CompletedProcess[str]]:
+    """Runs `cmd` under valgrind's callgrind (`pin`, e.g. taskset, in front): the user-space
+    instructions it executed, all threads together (None when it failed), and the
+    finished process (its stdout, and stderr with valgrind's summary)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p = subprocess.run((pin or []) + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
+                                          *cmd], capture_output=True, text=True, env=env)
+    total = next((int(line.split(":")[1].replace(",", "").strip())
+                  for line in p.stderr.splitlines() if "Collected :" in line), None)
+    return (total if p.returncode == 0 else None), p
+
+
 def instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
     """User-space instructions per call of the Rust clients, by callgrind: exact and
     repeatable whatever the host is doing. The difference of two runs that differ only
@@ -326,21 +339,16 @@ def instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
     for client in ("sdk", "raw"):
         totals = []
         for calls in (small, big):
-            with tempfile.TemporaryDirectory() as tmp:
-                sb = Sandbox(r.a.sandbox, r.pin_sandbox)
-                try:
-                    cmd = r.pin_client + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
-                                          r.a.rust_bin, "--client", client, "--base-url", sb.url,
-                                          "--warmup-calls", "200", "--calls", str(calls)]
-                    p = subprocess.run(cmd, capture_output=True, text=True, env=r.env)
-                finally:
-                    sb.stop()
-                total = next((int(line.split(":")[1].replace(",", "").strip())
-                              for line in p.stderr.splitlines() if "Collected :" in line), None)
-                if p.returncode != 0 or total is None:
-                    log(f"callgrind of {client} failed; skipped")
-                    return {}
-                totals.append(total)
+            sb = Sandbox(r.a.sandbox, r.pin_sandbox)
+            try:
+                total, _ = callgrind([r.a.rust_bin, "--client", client, "--base-url", sb.url,
+                                      "--warmup-calls", "200", "--calls", str(calls)], r.env, r.pin_client)
+            finally:
+                sb.stop()
+            if total is None:
+                log(f"callgrind of {client} failed; skipped")
+                return {}
+            totals.append(total)
         out[client] = (totals[1] - totals[0]) / (big - small)
         log(f"callgrind {LABEL[('rust', client)]}: {out[client]:,.0f} instructions per call")
     return out
@@ -482,23 +490,18 @@ def page_instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
     for client in ("sdk", "raw"):
         totals = []
         for records in (small, big):
-            with tempfile.TemporaryDirectory() as tmp:
-                sb = Sandbox(r.a.sandbox, r.pin_sandbox)
-                try:
-                    token = seed(sb, records)
-                    cmd = r.pin_client + ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
-                                          r.a.rust_bin, "--client", client, "--base-url", sb.url,
-                                          "--workload", "page", "--token", token, "--page-size", "200",
-                                          "--records", str(records)]
-                    p = subprocess.run(cmd, capture_output=True, text=True, env=r.env)
-                finally:
-                    sb.stop()
-                total = next((int(line.split(":")[1].replace(",", "").strip())
-                              for line in p.stderr.splitlines() if "Collected :" in line), None)
-                if p.returncode != 0 or total is None:
-                    log(f"callgrind of paging {client} failed; skipped")
-                    return {}
-                totals.append(total)
+            sb = Sandbox(r.a.sandbox, r.pin_sandbox)
+            try:
+                token = seed(sb, records)
+                total, _ = callgrind([r.a.rust_bin, "--client", client, "--base-url", sb.url,
+                                      "--workload", "page", "--token", token, "--page-size", "200",
+                                      "--records", str(records)], r.env, r.pin_client)
+            finally:
+                sb.stop()
+            if total is None:
+                log(f"callgrind of paging {client} failed; skipped")
+                return {}
+            totals.append(total)
         out[client] = (totals[1] - totals[0]) / (big - small)
         log(f"callgrind paging {PAGE_LABEL[('rust', client)]}: {out[client]:,.0f} instructions per record")
     return out
