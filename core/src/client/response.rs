@@ -404,4 +404,14 @@ pub(crate) mod tests {
             assert!(matches!(out, Output::Nothing));
         }
     }
+
+    #[test]
+    fn records_kept_as_text_only_when_there_are_some() {
+        let page = decode_page(ResultKind::Json, true, response(200, &[], "[]")).unwrap();
+        assert_eq!((page.len(), page.records_text()), (0, None));
+        let page = decode_page(ResultKind::Json, true, response(200, &[], " ")).unwrap();
+        assert_eq!((page.len(), page.records_text()), (0, None));
+        let page = decode_page(ResultKind::Json, true, response(200, &[], "[1]")).unwrap();
+        assert_eq!((page.len(), page.records_text()), (1, Some(&b"[1]"[..])));
+    }
 }
