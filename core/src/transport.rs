@@ -303,8 +303,11 @@ impl Transport for ReqwestTransport {
             if response.content_length().is_some_and(|n| n > limit as u64) {
                 return Err(too_large(headers, Bytes::new()));
             }
-            // Read chunk by chunk, never past the limit, whatever the server sends.
-            let mut body = bytes::BytesMut::new();
+            // Read chunk by chunk, never past the limit, whatever the server sends, into
+            // a buffer of the declared size (at most the limit, checked above): no
+            // reallocation and copy as a large page arrives.
+            let declared = response.content_length().map_or(0, |n| n as usize);
+            let mut body = bytes::BytesMut::with_capacity(declared.min(limit));
             while let Some(chunk) = response.chunk().await.map_err(map_err)? {
                 if body.len() + chunk.len() > limit {
                     body.truncate(KEPT_OF_OVERSIZED);
