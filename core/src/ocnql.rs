@@ -140,13 +140,13 @@ pub fn literal(value: &Value) -> Result<String> {
 fn scalar_literal(value: &Value) -> Result<String> {
     match value {
         Value::String(s) => text_literal(s),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.is_finite() => Ok(n.to_string()),
-            _ => Err(Error::invalid(
-                "value",
-                "is a number beyond the finite range",
-            )),
-        },
+        // serde_json gives no f64 for a number beyond the finite range (`1e999`); the
+        // finiteness check stays in case a future version gives infinity instead.
+        Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(n.to_string()),
+        Value::Number(_) => Err(Error::invalid(
+            "value",
+            "is a number beyond the finite range",
+        )),
         Value::Bool(b) => Ok(b.to_string()),
         Value::Null => Err(Error::invalid(
             "value",
@@ -317,6 +317,15 @@ mod tests {
             assert_eq!(field(bad).unwrap_err().field(), Some("field"), "{bad:?}");
         }
     }
+    #[test]
+    fn a_lone_opening_brace_is_refused_even_before_a_value() {
+        // `{` not followed by `}` or `{` is not a placeholder, whatever follows it.
+        for t in ["a = {x", "a = {1", "{ }", "a {"] {
+            let e = query(t, &[json!(1)]).unwrap_err();
+            assert!(e.to_string().contains("lone '{'"), "{t:?}: {e}");
+        }
+    }
+
     #[test]
     fn a_lone_closing_brace_is_refused_wherever_it_is() {
         // `}}` is a literal brace; a `}` followed by anything else is an error, even a
