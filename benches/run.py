@@ -31,7 +31,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES = ROOT / "benches"
@@ -328,6 +328,25 @@ def callgrind(cmd: list[str], env: dict[str, str] | None = None,
     return (total if p.returncode == 0 else None), p
 
 
+def differenced(r: Runner, sizes: tuple[int, int], args_for: Callable[[Sandbox, int], list[str]]) -> float | None:
+    """Callgrind's instructions per unit of the Rust bench program: two runs, each against
+    a fresh sandbox, that differ only in `sizes` (calls, or records), so start-up and
+    warm-up cancel out. `args_for(sandbox, size)` gives the program's flags. None when a
+    run failed."""
+    small, big = sizes
+    totals = []
+    for size in (small, big):
+        sb = Sandbox(r.a.sandbox, r.pin_sandbox)
+        try:
+            total, _ = callgrind([r.a.rust_bin, *args_for(sb, size)], r.env, r.pin_client)
+        finally:
+            sb.stop()
+        if total is None:
+            return None
+        totals.append(total)
+    return (totals[1] - totals[0]) / (big - small)
+
+
 def instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
     """User-space instructions per call of the Rust clients, by callgrind: exact and
     repeatable whatever the host is doing. The difference of two runs that differ only
@@ -335,21 +354,13 @@ def instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     if not shutil.which("valgrind") or not mode.get("callgrind"):
         return out
-    small, big = mode["callgrind"]
     for client in ("sdk", "raw"):
-        totals = []
-        for calls in (small, big):
-            sb = Sandbox(r.a.sandbox, r.pin_sandbox)
-            try:
-                total, _ = callgrind([r.a.rust_bin, "--client", client, "--base-url", sb.url,
-                                      "--warmup-calls", "200", "--calls", str(calls)], r.env, r.pin_client)
-            finally:
-                sb.stop()
-            if total is None:
-                log(f"callgrind of {client} failed; skipped")
-                return {}
-            totals.append(total)
-        out[client] = (totals[1] - totals[0]) / (big - small)
+        per_call = differenced(r, mode["callgrind"], lambda sb, calls: [
+            "--client", client, "--base-url", sb.url, "--warmup-calls", "200", "--calls", str(calls)])
+        if per_call is None:
+            log(f"callgrind of {client} failed; skipped")
+            return {}
+        out[client] = per_call
         log(f"callgrind {LABEL[('rust', client)]}: {out[client]:,.0f} instructions per call")
     return out
 
@@ -486,23 +497,14 @@ def page_instructions(r: Runner, mode: dict[str, Any]) -> dict[str, float]:
     pm = mode["page"]
     if not shutil.which("valgrind") or not pm.get("callgrind"):
         return out
-    small, big = pm["callgrind"]
     for client in ("sdk", "raw"):
-        totals = []
-        for records in (small, big):
-            sb = Sandbox(r.a.sandbox, r.pin_sandbox)
-            try:
-                token = seed(sb, records)
-                total, _ = callgrind([r.a.rust_bin, "--client", client, "--base-url", sb.url,
-                                      "--workload", "page", "--token", token, "--page-size", "200",
-                                      "--records", str(records)], r.env, r.pin_client)
-            finally:
-                sb.stop()
-            if total is None:
-                log(f"callgrind of paging {client} failed; skipped")
-                return {}
-            totals.append(total)
-        out[client] = (totals[1] - totals[0]) / (big - small)
+        per_record = differenced(r, pm["callgrind"], lambda sb, records: [
+            "--client", client, "--base-url", sb.url, "--workload", "page", "--token", seed(sb, records),
+            "--page-size", "200", "--records", str(records)])
+        if per_record is None:
+            log(f"callgrind of paging {client} failed; skipped")
+            return {}
+        out[client] = per_record
         log(f"callgrind paging {PAGE_LABEL[('rust', client)]}: {out[client]:,.0f} instructions per record")
     return out
 

@@ -441,20 +441,25 @@ mod tests {
         })
     }
 
-    fn client(answers: Vec<Answer>) -> (Client, Arc<Mutex<Vec<String>>>) {
-        let urls = Arc::new(Mutex::new(Vec::new()));
-        let c = Client::builder()
+    /// A client on `transport`, with two retries.
+    fn client_on(transport: impl Transport) -> Client {
+        Client::builder()
             .use_env(false)
             .base_url("http://127.0.0.1:9/elements/api-v2")
             .user_secret("u")
             .organization_secret("o")
             .max_retries(2)
-            .transport(Script {
-                answers: Mutex::new(answers),
-                urls: urls.clone(),
-            })
+            .transport(transport)
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    fn client(answers: Vec<Answer>) -> (Client, Arc<Mutex<Vec<String>>>) {
+        let urls = Arc::new(Mutex::new(Vec::new()));
+        let c = client_on(Script {
+            answers: Mutex::new(answers),
+            urls: urls.clone(),
+        });
         (c, urls)
     }
 
@@ -741,11 +746,7 @@ mod tests {
             page(200, &[1], Some("A"), None),
             page(200, &[2], None, None),
         ]);
-        let mut p = c
-            .for_instance("tok-1")
-            .unwrap()
-            .pager("paginate", json!({"path": "/hubs/crm/contacts"}))
-            .unwrap();
+        let mut p = contacts(&c);
         p.next_page().await.unwrap().unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(
@@ -760,6 +761,14 @@ mod tests {
             2,
             "the page fetched ahead was fetched again"
         );
+    }
+
+    /// The hub listing of contacts through an instance of `c`.
+    fn contacts(c: &Client) -> Pager {
+        c.for_instance("tok-1")
+            .unwrap()
+            .pager("paginate", json!({"path": "/hubs/crm/contacts"}))
+            .unwrap()
     }
 
     /// Answers the first request at once; every later one never ends, holding a guard
@@ -794,22 +803,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn dropping_a_pager_stops_the_page_fetched_ahead() {
         let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let c = Client::builder()
-            .use_env(false)
-            .base_url("http://127.0.0.1:9/elements/api-v2")
-            .user_secret("u")
-            .organization_secret("o")
-            .transport(FirstThenHang {
-                first: Mutex::new(Some(page(200, &[1], Some("A"), None))),
-                dropped: dropped.clone(),
-            })
-            .build()
-            .unwrap();
-        let mut p = c
-            .for_instance("tok-1")
-            .unwrap()
-            .pager("paginate", json!({"path": "/hubs/crm/contacts"}))
-            .unwrap();
+        let c = client_on(FirstThenHang {
+            first: Mutex::new(Some(page(200, &[1], Some("A"), None))),
+            dropped: dropped.clone(),
+        });
+        let mut p = contacts(&c);
         p.next_page().await.unwrap().unwrap();
         tokio::time::sleep(Duration::from_millis(10)).await; // the fetch ahead is waiting
         assert!(!dropped.load(std::sync::atomic::Ordering::SeqCst));

@@ -197,29 +197,18 @@ async fn proxies_carry_only_encrypted_requests() {
 /// A server that answers each connection with one chunked 200 of `sizes[i]` bytes, in a
 /// single chunk (no Content-Length: the limit holds while reading).
 fn chunked_server(sizes: Vec<usize>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for size in sizes {
-            let Ok((mut s, _)) = listener.accept() else {
-                return;
-            };
-            let mut buf = [0u8; 4096];
-            let mut got = Vec::new();
-            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            let body = "a".repeat(size);
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{size:x}\r\n{body}\r\n0\r\n\r\n"
-            );
-        }
-    });
-    format!("http://{addr}/elements/api-v2")
+    raw_server(
+        sizes
+            .into_iter()
+            .map(|size| {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{size:x}\r\n{}\r\n0\r\n\r\n",
+                    "a".repeat(size)
+                )
+                .into_bytes()
+            })
+            .collect(),
+    )
 }
 
 #[tokio::test]
@@ -234,8 +223,9 @@ async fn a_single_chunk_over_the_limit_fails_while_reading() {
     assert!(e.to_string().contains("max_response_size"), "{e}");
 }
 
-/// A server that answers each connection with the raw bytes given, then closes it.
-fn raw_server(answers: Vec<&'static [u8]>) -> String {
+/// A server that reads each connection's request head, answers with the raw bytes
+/// given, then closes it.
+fn raw_server(answers: Vec<Vec<u8>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -251,7 +241,7 @@ fn raw_server(answers: Vec<&'static [u8]>) -> String {
                     Ok(n) => got.extend_from_slice(&buf[..n]),
                 }
             }
-            let _ = s.write_all(answer);
+            let _ = s.write_all(&answer);
         }
     });
     format!("http://{addr}/elements/api-v2")
@@ -261,7 +251,7 @@ fn raw_server(answers: Vec<&'static [u8]>) -> String {
 async fn a_body_cut_short_says_the_body_could_not_be_read() {
     // Headers promise 100 bytes; 10 arrive, then the connection closes.
     let base = raw_server(vec![
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n[1,2,3,4,",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n[1,2,3,4,".to_vec(),
     ]);
     let c = client(&base, 4096);
     let e = c.execute(get(&c, "/cut")).await.unwrap_err();
