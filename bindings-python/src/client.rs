@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::completion::{self, Outcome};
 use crate::convert::{args_to_json, output_to_py};
 use crate::errors::to_pyerr;
+use crate::lane::{Lane, Lanes};
 use crate::{log, runtime};
 
 static PYTHON_VERSION: PyOnceLock<String> = PyOnceLock::new();
@@ -36,6 +37,8 @@ struct Slot {
     pid: u32,
     /// None once closed.
     client: Option<Client>,
+    /// The idle lanes of sync calls (`lane`): each a runtime and a pool of its own.
+    lanes: Lanes,
 }
 
 /// The native client: settings, and the core client of this process.
@@ -122,15 +125,75 @@ impl NativeClient {
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
-        let client = self.client().map_err(|e| to_pyerr(py, &e))?;
         log::refresh(py);
-        let result = runtime::wait(py, async move {
+        let result = self.on_lane(py, |client| async move {
             client.call_with(Lang::Python, &name, args, &options).await
         })?;
         match result {
             Ok(out) => output_to_py(py, out),
             Err(e) => Err(to_pyerr(py, &e)),
         }
+    }
+
+    /// Runs `call` on a lane of this client, on the calling thread (`lane`). A panic
+    /// inside becomes an `InternalError`, and that lane is not reused.
+    fn on_lane<F, T>(&self, py: Python<'_>, call: impl FnOnce(Client) -> F) -> PyResult<T>
+    where
+        F: Future<Output = T> + Send,
+        T: Send,
+    {
+        let lane = self.take_lane().map_err(|e| to_pyerr(py, &e))?;
+        match lane.drive(py, call) {
+            Ok(Ok(value)) => {
+                self.give_back(lane);
+                Ok(value)
+            }
+            Ok(Err(panic)) => {
+                // Its runtime may be left mid-task: the lane is dropped.
+                drop(lane);
+                Err(crate::errors::internal(
+                    py,
+                    format!("the request panicked: {panic}"),
+                ))
+            }
+            Err(interrupted) => {
+                // Ctrl-C: the call was dropped (its connection closed); the lane is fine.
+                self.give_back(lane);
+                Err(interrupted)
+            }
+        }
+    }
+
+    /// An idle lane of this client, or a new one (built outside the lock).
+    fn take_lane(&self) -> Result<Lane, Error> {
+        let client = {
+            let mut slot = self.lock_current()?;
+            if let Some(lane) = slot.lanes.take() {
+                return Ok(lane);
+            }
+            slot.client.clone().ok_or(Error::ClientClosed)?
+        };
+        Lane::new(&client)
+    }
+
+    /// Gives `lane` back to this client's idle lanes, unless the client was closed (or
+    /// this is a forked child, which does not own it).
+    fn give_back(&self, lane: Lane) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.pid != std::process::id() {
+            // Not this process's lane: leaked untouched, as at `lock_current`.
+            drop(slot);
+            std::mem::forget(lane);
+            return;
+        }
+        if slot.client.is_none() {
+            drop(slot);
+            drop(lane);
+            return;
+        }
+        let expired = slot.lanes.give_back(lane);
+        drop(slot);
+        drop(expired);
     }
 
     fn call_async_inner<'py>(
@@ -156,20 +219,30 @@ impl NativeClient {
     /// no Python code runs while it is held (so the GIL is never given up with it held,
     /// and `os.fork()` cannot copy it locked).
     fn client(&self) -> Result<Client, Error> {
+        self.lock_current()?
+            .client
+            .clone()
+            .ok_or(Error::ClientClosed)
+    }
+
+    /// The slot, locked, holding this process's client (and lanes); `ClientClosed`
+    /// once closed.
+    fn lock_current(&self) -> Result<std::sync::MutexGuard<'_, Slot>, Error> {
         let pid = std::process::id();
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        match &slot.client {
-            None => Err(Error::ClientClosed),
-            Some(c) if slot.pid == pid => Ok(c.clone()),
-            Some(_) => {
-                // Forked: build this process's own client. The inherited one (its
-                // pool belongs to the parent's runtime) is leaked untouched.
-                let built = self.builder.clone().build()?;
-                std::mem::forget(slot.client.replace(built.clone()));
-                slot.pid = pid;
-                Ok(built)
-            }
+        if slot.client.is_none() {
+            return Err(Error::ClientClosed);
         }
+        if slot.pid != pid {
+            // Forked: build this process's own client. The inherited one and the
+            // inherited lanes (their pools belong to the parent's runtimes, their
+            // epoll instances are shared with the parent) are leaked untouched.
+            let built = self.builder.clone().build()?;
+            std::mem::forget(slot.client.replace(built));
+            std::mem::forget(slot.lanes.take_all());
+            slot.pid = pid;
+        }
+        Ok(slot)
     }
 }
 
@@ -193,6 +266,7 @@ impl NativeClient {
             slot: Arc::new(Mutex::new(Slot {
                 pid: std::process::id(),
                 client: Some(client),
+                lanes: Lanes::default(),
             })),
             instance: None,
         })
@@ -287,8 +361,16 @@ impl NativeClient {
     fn close(&self) {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         let old = slot.client.take();
-        if slot.pid != std::process::id() {
+        let lanes = slot.lanes.take_all();
+        let forked = slot.pid != std::process::id();
+        drop(slot);
+        if forked {
             std::mem::forget(old);
+            std::mem::forget(lanes);
+        } else {
+            // Closes the idle lanes' connections now; a lane in use is dropped when
+            // its call ends (`give_back`).
+            drop(lanes);
         }
     }
 
@@ -300,6 +382,27 @@ impl NativeClient {
             .unwrap_or_else(|e| e.into_inner())
             .client
             .is_none()
+    }
+
+    /// Panics inside a lane's runtime, for the tests: raises `InternalError`, and the
+    /// lane is not reused.
+    fn _panic_in_lane_for_tests(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.on_lane(py, |_client| async {
+                panic!("a test panic in a lane");
+            })
+        })
+    }
+
+    /// How many lanes of sync calls are idle (each a runtime and a connection pool
+    /// driven on the calling thread): for tests and diagnostics.
+    #[getter]
+    fn _idle_lanes(&self) -> usize {
+        self.slot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .lanes
+            .len()
     }
 
     /// The base URL.

@@ -13,6 +13,7 @@ mod completion;
 mod convert;
 mod errors;
 mod json;
+mod lane;
 mod log;
 mod runtime;
 

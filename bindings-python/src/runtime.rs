@@ -33,7 +33,7 @@ struct Slot {
 static SLOT: Mutex<Option<Slot>> = Mutex::new(None);
 
 /// How often a waiting sync call wakes up to let Python handle signals (Ctrl-C).
-const SIGNAL_POLL: Duration = Duration::from_millis(100);
+pub const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
 /// The runtime's handle, building the runtime on first use and again in a forked child.
 pub fn handle() -> std::io::Result<Handle> {

@@ -52,9 +52,13 @@ pub(crate) struct Inner {
     max_retries: u32,
     retry_budget: Duration,
     transport: Arc<dyn Transport>,
+    /// How the default transport was made, to make another with its own pool
+    /// ([`Client::with_own_pool`]); None for a transport given by the caller.
+    pub(crate) pool_options: Option<crate::transport::TransportOptions>,
     /// The configuration keys each element requires of a create (`validate`), by the
-    /// element's key or id as given; fetched once per element.
-    pub(crate) required_config: Mutex<HashMap<String, Arc<[String]>>>,
+    /// element's key or id as given; fetched once per element (shared by the handles
+    /// of [`Client::with_own_pool`]).
+    pub(crate) required_config: Arc<Mutex<HashMap<String, Arc<[String]>>>>,
 }
 
 /// At most this many elements' required keys are kept ([`Inner::required_config`]);
@@ -135,6 +139,48 @@ impl Client {
         Ok(Client {
             inner: self.inner.clone(),
             options: Some(Arc::new(merged)),
+        })
+    }
+
+    /// A handle with this client's settings, options and caches but a connection pool
+    /// of its own, whose connections belong to the tokio runtime that first uses them.
+    ///
+    /// A pool's connections are tasks of the runtime that opened them, and make
+    /// progress only while it runs. To drive calls from several runtimes (say a
+    /// current-thread runtime per thread, with no hand-off between threads), give each
+    /// its own handle. With a transport given to [`ClientBuilder::transport`], the
+    /// handle shares that transport (there is no pool of ours to duplicate).
+    ///
+    /// ```
+    /// # use open_connectors::Client;
+    /// let client = Client::builder().use_env(false).base_url("http://127.0.0.1:9")
+    ///     .user_secret("u").organization_secret("o").build()?;
+    /// let local = client.with_own_pool()?;
+    /// assert_eq!(local.base_url(), client.base_url());
+    /// # Ok::<(), open_connectors::Error>(())
+    /// ```
+    pub fn with_own_pool(&self) -> Result<Client> {
+        let inner = &*self.inner;
+        let transport: Arc<dyn Transport> = match &inner.pool_options {
+            Some(options) => Arc::new(
+                crate::transport::ReqwestTransport::with_options(options.clone())
+                    .map_err(settings::transport_setup_error)?,
+            ),
+            None => inner.transport.clone(),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base_url: inner.base_url.clone(),
+                credentials: inner.credentials.clone(),
+                user_agent: inner.user_agent.clone(),
+                timeout: inner.timeout,
+                max_retries: inner.max_retries,
+                retry_budget: inner.retry_budget,
+                transport,
+                pool_options: inner.pool_options.clone(),
+                required_config: inner.required_config.clone(),
+            }),
+            options: self.options.clone(),
         })
     }
 

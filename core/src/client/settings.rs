@@ -20,7 +20,8 @@ use crate::lang::Lang;
 use crate::model::json_kind;
 use crate::secret::Secret;
 use crate::transport::{
-    DEFAULT_MAX_RESPONSE_BYTES, HeaderValue, ReqwestTransport, Transport, TransportOptions,
+    DEFAULT_MAX_RESPONSE_BYTES, HeaderValue, ReqwestTransport, Transport, TransportError,
+    TransportOptions,
 };
 
 /// The SDK's version.
@@ -620,20 +621,20 @@ impl ClientBuilder {
         let ua = self.user_agent();
         let user_agent = HeaderValue::from_str(&ua)
             .map_err(|_| Error::invalid("user_agent_suffix", "must be printable ASCII"))?;
-        let transport = match self.transport {
-            Some(t) => t,
-            None => Arc::new(
-                ReqwestTransport::with_options(TransportOptions {
+        let (transport, pool_options) = match self.transport {
+            Some(t) => (t, None),
+            None => {
+                let options = TransportOptions {
                     connect_timeout: self.connect_timeout,
                     max_response_bytes: self.max_response_size,
                     env_proxy: self.env_proxy,
-                })
-                .map_err(|e| Error::Connection {
-                    reason: format!("could not set up the HTTP client: {e:?}"),
-                    request_sent: RequestSent::No,
-                    attempts: 0,
-                })?,
-            ),
+                };
+                let transport: Arc<dyn Transport> = Arc::new(
+                    ReqwestTransport::with_options(options.clone())
+                        .map_err(transport_setup_error)?,
+                );
+                (transport, Some(options))
+            }
         };
         Ok(Client::from_inner(Inner {
             base_url,
@@ -643,8 +644,18 @@ impl ClientBuilder {
             max_retries: self.max_retries,
             retry_budget: self.retry_budget,
             transport,
+            pool_options,
             required_config: Default::default(),
         }))
+    }
+}
+
+/// The error of a default transport that could not be set up.
+pub(crate) fn transport_setup_error(e: TransportError) -> Error {
+    Error::Connection {
+        reason: format!("could not set up the HTTP client: {e:?}"),
+        request_sent: RequestSent::No,
+        attempts: 0,
     }
 }
 
