@@ -32,12 +32,12 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-build bench-peers bench-smoke bench-report bench-gate bench-baseline bench-gate-build valgrind
 
-# The Python peers (requests, httpx, aiohttp, orjson) in the project's .venv.
+# The Python peers (requests, httpx, aiohttp, httpr, pycurl, pyreqwest, orjson) in the project's .venv.
 $(BENCH_PEERS): benches/requirements-bench.txt $(VENV)/.ready
 	$(BENCH_PYTHON) -m pip install --disable-pip-version-check --quiet -r benches/requirements-bench.txt
 	touch $@
 
-# The Node peer (axios) is a devDependency of bindings-node: $(NODE_READY) installs it.
+# The Node peers (axios, undici) are devDependencies of bindings-node: $(NODE_READY) installs them.
 bench-peers: $(BENCH_PEERS) $(NODE_READY)
 
 # Release builds, each once: the sandbox, the Rust bench program, the wheel, the .node.

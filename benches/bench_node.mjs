@@ -6,8 +6,9 @@
 // (VmHWM) of this process, and optionally RSS at call-count
 // checkpoints (after a full GC when run with --expose-gc).
 //
-// Clients: sdk (the `open-connectors` Client), fetch (Node's built-in fetch, undici)
-// and axios. The peers send the bytes the SDK sends (the body serialized per call,
+// Clients: sdk (the `open-connectors` Client), fetch (Node's built-in fetch, undici),
+// axios, and undici (the `undici` package's request(), its fastest API, on a keep-alive
+// Pool). The peers send the bytes the SDK sends (the body serialized per call,
 // Authorization, Content-Type and Accept as the SDK sends them), check the status and
 // parse the JSON answer, as the SDK decodes it into an Instance.
 //
@@ -15,15 +16,16 @@
 // /hubs/crm/contacts of the instance whose token --token gives, --records records,
 // --page-size per page), decoding every record into a plain object and reading its
 // `score`, and prints records per second, CPU per record, and RSS at the start and at
-// its peak while paging. Clients: sdk (InstanceClient#paginate) and fetch (+ res.json(),
-// following elements-next-page-token by hand until an empty page or no token).
+// its peak while paging. Clients: sdk (InstanceClient#paginate), fetch (+ res.json()) and
+// undici (request() + body.json()), the peers following elements-next-page-token by hand
+// until an empty page or no token.
 //
-//   node bench_node.mjs --client sdk|fetch|axios --base-url URL --sdk-root DIR --peers-root DIR
+//   node bench_node.mjs --client sdk|fetch|axios|undici --base-url URL --sdk-root DIR --peers-root DIR
 //        [--concurrency N] [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,...]
-//   node --expose-gc bench_node.mjs --workload page --client sdk|fetch --base-url URL --token T
-//        --page-size N --records N [--warmup-records N] [--page-sample FILE] --sdk-root DIR
+//   node --expose-gc bench_node.mjs --workload page --client sdk|fetch|undici --base-url URL --token T
+//        --page-size N --records N [--warmup-records N] [--page-sample FILE] --sdk-root DIR --peers-root DIR
 // --sdk-root: a folder whose node_modules/open-connectors is the package under test;
-// --peers-root: a folder whose node_modules holds axios (bindings-node).
+// --peers-root: a folder whose node_modules holds axios and undici (bindings-node).
 import { readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
@@ -103,6 +105,11 @@ function check(data) {
   }
 }
 
+// A peer from --peers-root's node_modules.
+function requirePeer(a, name) {
+  return createRequire(path.join(path.resolve(a.peersRoot), 'noop.js'))(name)
+}
+
 function makeCall(a) {
   const url = `${a.baseUrl}/instances`
   if (a.client === 'sdk') {
@@ -126,7 +133,7 @@ function makeCall(a) {
     }
   }
   if (a.client === 'axios') {
-    const axios = createRequire(path.join(path.resolve(a.peersRoot), 'noop.js'))('axios')
+    const axios = requirePeer(a, 'axios')
     const ax = axios.create({ httpAgent: new http.Agent({ keepAlive: true }) })
     return async () => {
       // axios serializes the object itself (JSON.stringify: the same bytes) and parses the answer.
@@ -135,7 +142,27 @@ function makeCall(a) {
       check(r.data)
     }
   }
-  throw new Error(`unknown client ${a.client} (sdk, fetch or axios)`)
+  if (a.client === 'undici') {
+    const { Pool } = requirePeer(a, 'undici')
+    const { origin, pathname } = new URL(url)
+    // request() on a Pool of the origin (the dispatcher undici's own benchmark measures;
+    // keep-alive is its default), with a connection for each call in flight, as axios's
+    // keep-alive Agent and fetch's global dispatcher open them (no limit).
+    const pool = new Pool(origin, { connections: a.concurrency })
+    return async () => {
+      const { statusCode, body } = await pool.request({
+        path: pathname,
+        method: 'POST',
+        headers: HEADERS,
+        body: JSON.stringify(BODY),
+      })
+      if (statusCode !== 200) throw new Error(`status ${statusCode}`)
+      // body.json() is JSON.parse of the decoded text in one step (undici's readable.js);
+      // its docs read answers with it (`await body.json()`).
+      check(await body.json())
+    }
+  }
+  throw new Error(`unknown client ${a.client} (sdk, fetch, axios or undici)`)
 }
 
 // Runs calls with `concurrency` in flight until the stop: [calls, latencies (ms, when
@@ -186,8 +213,9 @@ function percentile(sorted, p) {
 // A pass pages through the listing from its start: `pageSize` records a page, each
 // record a plain object whose `score` is read and summed, until the end of the listing
 // (an empty page or no next-page token) or, with `limit`, once `limit` records were
-// read. It returns [records, score sum]. The fetch peer follows the token by hand, one
-// page at a time, with the SDK's headers (Authorization with the Element token, Accept).
+// read. It returns [records, score sum]. The fetch and undici peers follow the token by
+// hand, one page at a time, with the SDK's headers (Authorization with the Element token,
+// Accept).
 const HUB_PATH = '/hubs/crm/contacts'
 
 function makePagePass(a) {
@@ -206,12 +234,12 @@ function makePagePass(a) {
       return [n, total]
     }
   }
+  const url = `${a.baseUrl}${HUB_PATH}`
+  const headers = {
+    Authorization: `User ${USER_SECRET}, Organization ${ORG_SECRET}, Element ${a.token}`,
+    Accept: 'application/json',
+  }
   if (a.client === 'fetch') {
-    const url = `${a.baseUrl}${HUB_PATH}`
-    const headers = {
-      Authorization: `User ${USER_SECRET}, Organization ${ORG_SECRET}, Element ${a.token}`,
-      Accept: 'application/json',
-    }
     return async (pageSize, limit) => {
       let n = 0
       let total = 0
@@ -231,7 +259,30 @@ function makePagePass(a) {
       }
     }
   }
-  throw new Error(`unknown paging client ${a.client} (sdk or fetch)`)
+  if (a.client === 'undici') {
+    const { Pool } = requirePeer(a, 'undici')
+    const { origin, pathname } = new URL(url)
+    const pool = new Pool(origin)
+    return async (pageSize, limit) => {
+      let n = 0
+      let total = 0
+      const query = new URLSearchParams({ pageSize: String(pageSize) })
+      for (;;) {
+        const r = await pool.request({ path: `${pathname}?${query}`, method: 'GET', headers })
+        if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`)
+        const records = await r.body.json()
+        const token = r.headers['elements-next-page-token']
+        for (const record of records) {
+          total += record.score
+          n++
+          if (n >= limit) return [n, total]
+        }
+        if (records.length === 0 || !token) return [n, total]
+        query.set('nextPage', token)
+      }
+    }
+  }
+  throw new Error(`unknown paging client ${a.client} (sdk, fetch or undici)`)
 }
 
 // Resets VmHWM to the current RSS (Linux), so that VmHWM is then the peak since now.

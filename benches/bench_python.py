@@ -8,19 +8,23 @@ optionally RSS at call-count checkpoints.
 
 Clients: sdk (open_connectors.Client; threads for N in flight), sdk_async
 (open_connectors.AsyncClient), requests (requests.Session), httpx (httpx.Client),
-httpx_async (httpx.AsyncClient) and aiohttp (aiohttp.ClientSession). Every peer sends
-the bytes the SDK sends (the body serialized per call, compact, in the SDK's key
-order; Authorization, Content-Type and Accept as the SDK sends them), checks the
-status and parses the JSON answer, as the SDK decodes it into an Instance. Only the
-client under test is imported, so the RSS is that client's.
+httpx_async (httpx.AsyncClient), aiohttp (aiohttp.ClientSession), and the fast peers,
+each parsing with orjson.loads: httpr (httpr.Client), pycurl (a pycurl.Curl handle per
+thread in flight), pyreqwest (pyreqwest's SyncClient), httpr_async (httpr.AsyncClient) and
+pyreqwest_async (pyreqwest's async Client). Every peer sends the bytes the SDK sends
+(the body serialized per call, compact, in the SDK's key order; Authorization,
+Content-Type and Accept as the SDK sends them), checks the status and parses the JSON
+answer, as the SDK decodes it into an Instance. Only the client under test is
+imported, so the RSS is that client's.
 
 With --workload page it pages instead through a seeded hub listing (GET
 /hubs/crm/contacts of the instance whose token --token gives, --records records,
 --page-size per page), decoding every record into a dict and reading its `score`, and
 prints records per second, CPU per record, and RSS at the start and at its peak while
 paging. Clients: sdk (InstanceClient.paginate), sdk_async (AsyncInstanceClient.paginate),
-requests (+ json.loads), httpx (+ orjson.loads) and aiohttp (+ orjson.loads); each peer
-follows elements-next-page-token by hand until an empty page or no token.
+requests (+ json.loads), and httpx, aiohttp, httpr, pycurl, pyreqwest, httpr_async and
+pyreqwest_async (each + orjson.loads); each peer follows elements-next-page-token by
+hand until an empty page or no token.
 """
 
 from __future__ import annotations
@@ -51,9 +55,10 @@ HEADERS = {
     "Content-Type": "application/json",
     "Accept": "application/json",
 }
-SYNC = ("sdk", "requests", "httpx")
-ASYNC = ("sdk_async", "httpx_async", "aiohttp")
-PAGE_CLIENTS = ("sdk", "sdk_async", "requests", "httpx", "aiohttp")
+SYNC = ("sdk", "requests", "httpx", "httpr", "pycurl", "pyreqwest")
+ASYNC = ("sdk_async", "httpx_async", "aiohttp", "httpr_async", "pyreqwest_async")
+PAGE_CLIENTS = ("sdk", "sdk_async", "requests", "httpx", "aiohttp", "httpr", "pycurl", "pyreqwest",
+                "httpr_async", "pyreqwest_async")
 HUB_PATH = "/hubs/crm/contacts"
 
 
@@ -119,6 +124,93 @@ def make_sync(name: str, base_url: str, conc: int) -> tuple[Callable[[], None], 
             check(r.json())
 
         return call, hclient.close
+    if name == "httpr":
+        import httpr
+        import orjson
+
+        # One client shared by the threads: httpr's AsyncClient is this same client run on
+        # a pool of up to 64 threads (its docs: it "wraps the synchronous Client using
+        # asyncio.run_in_executor()"), so the library itself calls one Client from many
+        # threads at once; a request releases the GIL while it waits. reqwest's pool below
+        # has no connection limit.
+        rclient = httpr.Client()
+
+        def call() -> None:
+            r = rclient.post(url, content=body_bytes(), headers=HEADERS)
+            if r.status_code != 200:
+                raise BadStatus(r.status_code)
+            check(orjson.loads(r.content))
+
+        return call, rclient.close
+    if name == "pycurl":
+        import orjson
+        import pycurl
+
+        # A Curl handle per thread in flight, never one shared: libcurl forbids using an
+        # easy handle from two threads at once ("You must never share the same handle in
+        # multiple threads", libcurl-thread(3); pycurl's Curl object is that handle). Each
+        # call takes an idle handle from a stack (list.pop and list.append are atomic under
+        # the GIL) and puts it back when done, so N threads use N handles, each made once
+        # and reused, keeping its connection alive (its own connection cache). A stack
+        # rather than threading.local: phase_sync starts new threads for each phase, and
+        # the handles (their connections) must outlive them, as the other clients' pools
+        # do. perform() releases the GIL.
+        idle: list[tuple[Any, list[bytes]]] = []  # (handle, the chunks it writes the answer to)
+        handles: list[Any] = []
+        header_lines = [f"{k}: {v}" for k, v in HEADERS.items()]
+
+        def new_handle() -> tuple[Any, list[bytes]]:
+            c = pycurl.Curl()
+            chunks: list[bytes] = []
+            c.setopt(pycurl.URL, url)
+            # Content-Type and Accept replace libcurl's defaults (form-urlencoded, */*).
+            c.setopt(pycurl.HTTPHEADER, header_lines)
+            c.setopt(pycurl.WRITEFUNCTION, chunks.append)
+            c.setopt(pycurl.NOSIGNAL, 1)  # libcurl's advice for threaded programs
+            handles.append(c)
+            return c, chunks
+
+        def call() -> None:
+            try:
+                h = idle.pop()
+            except IndexError:
+                h = new_handle()
+            c, chunks = h
+            try:
+                chunks.clear()
+                c.setopt(pycurl.POSTFIELDS, body_bytes())  # a POST of these bytes
+                c.perform()
+                status = c.getinfo(pycurl.RESPONSE_CODE)
+                body = b"".join(chunks)
+            finally:
+                idle.append(h)
+            if status != 200:
+                raise BadStatus(status)
+            check(orjson.loads(body))
+
+        def close() -> None:
+            for c in handles:
+                c.close()
+
+        return call, close
+    if name == "pyreqwest":
+        import orjson
+        from pyreqwest.client import SyncClientBuilder
+
+        # One client shared by the threads: pyreqwest documents SyncClient as thread-safe
+        # ("Multiple requests can be started by different threads concurrently", its
+        # docs/free_threading.md); its own benchmark shares one across a thread pool. No
+        # connection limit by default (max_connections None).
+        pclient = SyncClientBuilder().build()
+
+        def call() -> None:
+            r = pclient.post(url).headers(HEADERS).body_bytes(body_bytes()).build().send()
+            if r.status != 200:
+                raise BadStatus(r.status)
+            # bytes() is pyreqwest's Bytes: orjson reads it through a memoryview, no copy.
+            check(orjson.loads(memoryview(r.bytes())))
+
+        return call, pclient.close
     raise SystemExit(f"unknown sync client {name}")
 
 
@@ -167,6 +259,34 @@ async def make_async(
                 check(await r.json())
 
         return call, session.close
+    if name == "httpr_async":
+        import httpr
+        import orjson
+
+        # httpr's AsyncClient runs each request on a thread pool of max_concurrency threads
+        # (64 by default): sized so that every task has one.
+        rclient = httpr.AsyncClient(max_concurrency=max(64, conc))
+
+        async def call() -> None:
+            r = await rclient.post(url, content=body_bytes(), headers=HEADERS)
+            if r.status_code != 200:
+                raise BadStatus(r.status_code)
+            check(orjson.loads(r.content))
+
+        return call, rclient.aclose
+    if name == "pyreqwest_async":
+        import orjson
+        from pyreqwest.client import ClientBuilder
+
+        aclient = ClientBuilder().build()  # no connection limit by default
+
+        async def call() -> None:
+            r = await aclient.post(url).headers(HEADERS).body_bytes(body_bytes()).build().send()
+            if r.status != 200:
+                raise BadStatus(r.status)
+            check(orjson.loads(memoryview(await r.bytes())))
+
+        return call, aclient.close
     raise SystemExit(f"unknown async client {name}")
 
 
@@ -405,7 +525,63 @@ def make_page_sync(name: str, base_url: str, token: str) -> tuple[PagePass, Call
             return orjson.loads(r.content), r.headers.get("elements-next-page-token")
 
         return by_hand(get), hclient.close
-    raise SystemExit(f"unknown paging client {name} (sync: sdk, requests, httpx)")
+    if name == "httpr":
+        import httpr
+        import orjson
+
+        rclient = httpr.Client()
+
+        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            r = rclient.get(url, params=params, headers=headers)
+            if r.status_code != 200:
+                raise BadStatus(r.status_code)
+            return orjson.loads(r.content), r.headers.get("elements-next-page-token")
+
+        return by_hand(get), rclient.close
+    if name == "pycurl":
+        from urllib.parse import urlencode
+
+        import orjson
+        import pycurl
+
+        c = pycurl.Curl()
+        chunks: list[bytes] = []
+        head: list[bytes] = []
+        c.setopt(pycurl.HTTPHEADER, [f"{k}: {v}" for k, v in headers.items()])
+        c.setopt(pycurl.WRITEFUNCTION, chunks.append)
+        c.setopt(pycurl.HEADERFUNCTION, head.append)  # the answer's header lines
+        c.setopt(pycurl.NOSIGNAL, 1)
+
+        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            chunks.clear()
+            head.clear()
+            c.setopt(pycurl.URL, f"{url}?{urlencode(params)}")  # as requests encodes params
+            c.perform()
+            status = c.getinfo(pycurl.RESPONSE_CODE)
+            if status != 200:
+                raise BadStatus(status)
+            token = None
+            for line in head:
+                key, colon, value = line.partition(b":")
+                if colon and key.strip().lower() == b"elements-next-page-token":
+                    token = value.strip().decode()
+            return orjson.loads(b"".join(chunks)), token
+
+        return by_hand(get), c.close
+    if name == "pyreqwest":
+        import orjson
+        from pyreqwest.client import SyncClientBuilder
+
+        pclient = SyncClientBuilder().build()
+
+        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            r = pclient.get(url).query(params).headers(headers).build().send()
+            if r.status != 200:
+                raise BadStatus(r.status)
+            return orjson.loads(memoryview(r.bytes())), r.get_header("elements-next-page-token")
+
+        return by_hand(get), pclient.close
+    raise SystemExit(f"unknown paging client {name} (sync: {', '.join(c for c in PAGE_CLIENTS if c in SYNC)})")
 
 
 def by_hand(get: Callable[[dict[str, Any]], tuple[Any, str | None]]) -> PagePass:
@@ -417,6 +593,27 @@ def by_hand(get: Callable[[dict[str, Any]], tuple[Any, str | None]]) -> PagePass
         params: dict[str, Any] = {"pageSize": page_size}
         while True:
             records, token = get(params)
+            for record in records:
+                total += record["score"]
+                n += 1
+                if limit is not None and n >= limit:
+                    return n, total
+            if not records or not token:
+                return n, total
+            params = {"pageSize": page_size, "nextPage": token}
+
+    return run_pass
+
+
+def by_hand_async(get: Callable[[dict[str, Any]], Awaitable[tuple[Any, str | None]]]
+                  ) -> Callable[[int, int | None], Awaitable[tuple[int, int]]]:
+    """by_hand for an async `get`."""
+
+    async def run_pass(page_size: int, limit: int | None) -> tuple[int, int]:
+        n = total = 0
+        params: dict[str, Any] = {"pageSize": page_size}
+        while True:
+            records, token = await get(params)
             for record in records:
                 total += record["score"]
                 n += 1
@@ -481,7 +678,33 @@ async def make_page_async(
                 params = {"pageSize": page_size, "nextPage": token}
 
         return run_pass, session.close
-    raise SystemExit(f"unknown paging client {name} (async: sdk_async, aiohttp)")
+    if name == "httpr_async":
+        import httpr
+        import orjson
+
+        rclient = httpr.AsyncClient()
+
+        async def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            r = await rclient.get(url, params=params, headers=headers)
+            if r.status_code != 200:
+                raise BadStatus(r.status_code)
+            return orjson.loads(r.content), r.headers.get("elements-next-page-token")
+
+        return by_hand_async(get), rclient.aclose
+    if name == "pyreqwest_async":
+        import orjson
+        from pyreqwest.client import ClientBuilder
+
+        aclient = ClientBuilder().build()
+
+        async def get(params: dict[str, Any]) -> tuple[Any, str | None]:
+            r = await aclient.get(url).query(params).headers(headers).build().send()
+            if r.status != 200:
+                raise BadStatus(r.status)
+            return orjson.loads(memoryview(await r.bytes())), r.get_header("elements-next-page-token")
+
+        return by_hand_async(get), aclient.close
+    raise SystemExit(f"unknown paging client {name} (async: {', '.join(c for c in PAGE_CLIENTS if c in ASYNC)})")
 
 
 def reset_peak() -> bool:

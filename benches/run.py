@@ -70,11 +70,18 @@ CLIENTS = [
     ("python", "sdk_async", "Python `AsyncClient`", True),
     ("python", "requests", "`requests.Session`", False),
     ("python", "httpx", "`httpx.Client`", False),
+    # The fast peers (issue 14), each parsing with orjson.
+    ("python", "httpr", "`httpr.Client` + `orjson`", False),
+    ("python", "pycurl", "`pycurl` + `orjson`", False),
+    ("python", "pyreqwest", "`pyreqwest` `SyncClient` + `orjson`", False),
     ("python", "httpx_async", "`httpx.AsyncClient`", False),
     ("python", "aiohttp", "`aiohttp`", False),
+    ("python", "httpr_async", "`httpr.AsyncClient` + `orjson`", False),
+    ("python", "pyreqwest_async", "`pyreqwest` async `Client` + `orjson`", False),
     ("node", "sdk", "Node SDK", True),
     ("node", "fetch", "`fetch` (undici)", False),
     ("node", "axios", "`axios`", False),
+    ("node", "undici", "`undici` `request()`", False),
 ]
 LABEL = {(lang, c): label for lang, c, label, _ in CLIENTS}
 # The paging workload's clients: (language, client id, label, is the SDK).
@@ -86,8 +93,14 @@ PAGE_CLIENTS = [
     ("python", "requests", "`requests.Session` + `json.loads`", False),
     ("python", "httpx", "`httpx.Client` + `orjson`", False),
     ("python", "aiohttp", "`aiohttp` + `orjson`", False),
+    ("python", "httpr", "`httpr.Client` + `orjson`", False),
+    ("python", "pycurl", "`pycurl` + `orjson`", False),
+    ("python", "pyreqwest", "`pyreqwest` `SyncClient` + `orjson`", False),
+    ("python", "httpr_async", "`httpr.AsyncClient` + `orjson`", False),
+    ("python", "pyreqwest_async", "`pyreqwest` async `Client` + `orjson`", False),
     ("node", "sdk", "Node SDK", True),
     ("node", "fetch", "`fetch` + `res.json()`", False),
+    ("node", "undici", "`undici` `request()` + `body.json()`", False),
 ]
 PAGE_LABEL = {(lang, c): label for lang, c, label, _ in PAGE_CLIENTS}
 HUB_PATH = "/hubs/crm/contacts"
@@ -525,7 +538,8 @@ def cold_start(r: Runner, reps: int) -> list[dict[str, Any]]:
     rows = []
     py = "import time; t = time.perf_counter(); import {m}; print((time.perf_counter() - t) * 1000)"
     for m, label in (("open_connectors", "`import open_connectors`"), ("requests", "`import requests`"),
-                     ("httpx", "`import httpx`"), ("aiohttp", "`import aiohttp`")):
+                     ("httpx", "`import httpx`"), ("aiohttp", "`import aiohttp`"), ("httpr", "`import httpr`"),
+                     ("pycurl", "`import pycurl`"), ("pyreqwest.client", "`import pyreqwest.client`")):
         v = timed_runs(r.pin_client + [r.a.python, "-c", py.format(m=m)], reps, r.env)
         rows.append({"what": label, "import_ms": statistics.median(x for x, _ in v),
                      "process_ms": statistics.median(w for _, w in v), "sdk": m == "open_connectors"})
@@ -535,7 +549,8 @@ def cold_start(r: Runner, reps: int) -> list[dict[str, Any]]:
     js = ("const t = process.hrtime.bigint(); require('{m}'); "
           "console.log(Number(process.hrtime.bigint() - t) / 1e6)")
     for m, label, cwd in (("open-connectors", "`require('open-connectors')`", r.a.node_root),
-                          ("axios", "`require('axios')`", r.a.node_peers)):
+                          ("axios", "`require('axios')`", r.a.node_peers),
+                          ("undici", "`require('undici')`", r.a.node_peers)):
         v = timed_runs(r.pin_client + ["node", "-e", js.format(m=m)], reps, r.env, cwd=cwd)
         rows.append({"what": label, "import_ms": statistics.median(x for x, _ in v),
                      "process_ms": statistics.median(w for _, w in v), "sdk": m == "open-connectors"})
@@ -916,7 +931,9 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
                 if lg != lang:
                     continue
                 for conc in (1, CONCURRENCY):
-                    v = tp[f"{lang}/{client}/{conc}"]
+                    v = tp.get(f"{lang}/{client}/{conc}")
+                    if v is None:  # a client the run of these figures did not have (--from-json)
+                        continue
                     busy = v.get("sandbox_busy")
                     flag = " ⚠" if busy is not None and busy >= SANDBOX_BUSY else ""
                     name = f"**{label}**" if is_sdk else label
@@ -944,9 +961,13 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
             if ("rust", "raw", LABEL[("rust", "raw")]) not in peers:
                 peers.append(("rust", "raw", LABEL[("rust", "raw")]))
             for conc in (1, CONCURRENCY):
-                s = tp[f"{lang}/{client}/{conc}"]
+                s = tp.get(f"{lang}/{client}/{conc}")
+                if s is None:
+                    continue
                 for plang, pclient, plabel in peers:
-                    p = tp[f"{plang}/{pclient}/{conc}"]
+                    p = tp.get(f"{plang}/{pclient}/{conc}")
+                    if p is None:
+                        continue
                     q = paired(s, p)
                     w(f"| {label} | {plabel} | {conc} | {ratio(s['rate'], p['rate']) if q is None else f'{q:.2f}×'} | "
                       f"{ratio(s['p50_ms'], p['p50_ms'])} | {ratio(s['p99_ms'], p['p99_ms'])} | "
@@ -961,16 +982,20 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
             b = tp.get(key, {}).get("sandbox_busy")
             return b is not None and b >= SANDBOX_BUSY
 
-        def goal(sdk: str, peer: str, factor: float) -> tuple[bool | None, str]:
+        def goal(sdk: str, peer: str, factor: float, lead: bool = False) -> tuple[bool | None, str]:
+            """Met when the SDK's rate is ≥ factor × the peer's (with `lead`: strictly more)."""
             x, y = rate(sdk), rate(peer)
             if not x or not y:
                 return None, "–"
             note = " (sandbox-bound ⚠)" if busy(sdk) or busy(peer) else ""
             q = paired(tp[sdk], tp[peer])
+
+            def met(times: float) -> bool:
+                return times > factor if lead else times >= factor
             if q is None or len(tp[sdk].get("rates") or []) < 2:
-                return x >= factor * y, f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} calls/s){note}"
-            return q >= factor, (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} calls/s, "
-                                 f"{x / y:.2f}×){note}")
+                return met(x / y), f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} calls/s){note}"
+            return met(q), (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} calls/s, "
+                            f"{x / y:.2f}×){note}")
 
         w("## Goals of the issue (calls per second, this run)")
         w("")
@@ -982,10 +1007,22 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
                 ok, d = goal(f"python/sdk/{conc}", f"python/{peer}/{conc}", factor)
                 w(goal_line(ok, f"Python `Client` ≥ {factor:g}× {LABEL[('python', peer)]}, "
                                 f"{'sequential' if conc == 1 else f'{c} threads'}", d))
+            # The fast peers (issue 14): at least level one call at a time, ahead with 64 in flight.
+            for peer in ("httpr", "pycurl") if conc == 1 else ("httpr", "pycurl", "pyreqwest"):
+                ok, d = goal(f"python/sdk/{conc}", f"python/{peer}/{conc}", 1.0, lead=conc != 1)
+                w(goal_line(ok, f"Python `Client` {'≥' if conc == 1 else '>'} 1× {LABEL[('python', peer)]}, "
+                                f"{'sequential' if conc == 1 else f'{c} threads'}", d))
         ok, d = goal(f"python/sdk_async/{c}", f"python/aiohttp/{c}", 1.5)
         w(goal_line(ok, f"`AsyncClient` ≥ 1.5× `aiohttp`, {c} in flight", d))
+        for peer in ("httpr_async", "pyreqwest_async"):
+            ok, d = goal(f"python/sdk_async/{c}", f"python/{peer}/{c}", 1.0, lead=True)
+            w(goal_line(ok, f"`AsyncClient` > 1× {LABEL[('python', peer)]}, {c} in flight", d))
         ok, d = goal(f"node/sdk/{c}", f"node/fetch/{c}", 1.2)
         w(goal_line(ok, f"Node SDK ≥ 1.2× `fetch`, {c} in flight", d))
+        ok, d = goal("node/sdk/1", "node/undici/1", 0.9)
+        w(goal_line(ok, f"Node SDK ≥ 0.9× {LABEL[('node', 'undici')]}, sequential", d))
+        ok, d = goal(f"node/sdk/{c}", f"node/undici/{c}", 1.0, lead=True)
+        w(goal_line(ok, f"Node SDK > 1× {LABEL[('node', 'undici')]}, {c} in flight", d))
         for key, label in (("python/sdk", "Python `Client`"), ("python/sdk_async", "Python `AsyncClient`"),
                            ("node/sdk", "Node SDK")):
             ok, d = goal(f"{key}/1", "rust/sdk/1", 0.85)
@@ -1116,7 +1153,8 @@ def main() -> None:
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--py-path", default="", help="PYTHONPATH holding the open_connectors under test")
     p.add_argument("--node-root", default="", help="a folder with node_modules/open-connectors")
-    p.add_argument("--node-peers", default=str(ROOT / "bindings-node"), help="a folder with node_modules/axios")
+    p.add_argument("--node-peers", default=str(ROOT / "bindings-node"),
+                   help="a folder with node_modules/axios and node_modules/undici")
     p.add_argument("--wheel", default="")
     p.add_argument("--py-so", default="")
     p.add_argument("--node-binary", default="")
