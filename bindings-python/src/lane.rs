@@ -103,7 +103,9 @@ impl Lane {
             match polled {
                 Ok(Ok(value)) => return Ok(Ok(value)),
                 Err(payload) => {
-                    return Ok(Err(crate::runtime::panic_message(payload.as_ref()).to_owned()));
+                    return Ok(Err(
+                        crate::runtime::panic_message(payload.as_ref()).to_owned()
+                    ));
                 }
                 Ok(Err(_elapsed)) => py.check_signals()?,
             }

@@ -37,32 +37,51 @@ def test_an_instance_handle_shares_the_clients_lanes(sb: Sandbox) -> None:
     assert lanes(client) == 1
 
 
-def test_threads_in_flight_at_once_get_a_lane_each(sb: Sandbox) -> None:
-    n = 4
+LANES_AT_ONCE = 4  # bindings-python/src/client.rs
+
+
+def calls_in_flight_at_once(sb: Sandbox, client: oc.Client, n: int) -> None:
+    """Makes n creates from n threads, all in flight together (the sandbox holds each
+    1 s and saw all n before any returned)."""
     sb.fault({"method": "POST", "path": CREATE_PATH, "count": n, "delay_ms": 1000})
-    client = oc.Client(**settings(sb))
+    before = len(sb.journal())
     errors: List[BaseException] = []
+    ids: List[int] = []
 
     def work() -> None:
         try:
-            client.create_instance("insightly", configuration=BASIC)
+            ids.append(client.create_instance("insightly", configuration=BASIC).id)
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(n)]
     for t in threads:
         t.start()
-    # All n requests reached the sandbox while it held each for 1 s: they overlapped,
-    # so no lane could serve two of them.
-    assert wait_for_requests(sb, n) == n
-    assert lanes(client) == 0, "a lane was idle while every call was in flight"
+    assert wait_for_requests(sb, before + n) == before + n
+    assert len(ids) == 0, "a call returned before all were in flight"
     for t in threads:
         t.join(60)
     assert not errors, errors
+    assert len(set(ids)) == n
+
+
+@pytest.mark.parametrize("n", [1, LANES_AT_ONCE])
+def test_calls_in_flight_at_once_get_a_lane_each_up_to_the_limit(sb: Sandbox, n: int) -> None:
+    client = oc.Client(**settings(sb))
+    calls_in_flight_at_once(sb, client, n)
     assert lanes(client) == n
     # Later calls, one at a time, reuse them: no new lane.
     client.create_instance("insightly", configuration=BASIC)
     assert lanes(client) == n
+
+
+def test_calls_beyond_the_limit_go_through_the_shared_runtime(sb: Sandbox) -> None:
+    client = oc.Client(**settings(sb))
+    calls_in_flight_at_once(sb, client, LANES_AT_ONCE + 1)
+    assert lanes(client) == LANES_AT_ONCE, "more lanes than LANES_AT_ONCE were made"
+    # With every lane idle again, calls take lanes again.
+    calls_in_flight_at_once(sb, client, LANES_AT_ONCE)
+    assert lanes(client) == LANES_AT_ONCE
 
 
 def test_a_thread_per_call_reuses_the_lane_of_the_last_thread(sb: Sandbox) -> None:
