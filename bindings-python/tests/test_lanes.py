@@ -18,7 +18,7 @@ from test_concurrency import CREATE_PATH, settings, wait_for_requests
 
 
 def lanes(client: oc.Client) -> int:
-    return client._native._idle_lanes  # type: ignore[attr-defined]
+    return client._native._idle_lanes
 
 
 def test_sequential_calls_on_one_thread_use_one_lane(sb: Sandbox) -> None:
@@ -120,7 +120,7 @@ def test_a_panic_in_a_lane_is_an_internal_error_and_the_lane_is_dropped(sb: Sand
     client.create_instance("insightly", configuration=BASIC)
     assert lanes(client) == 1
     with pytest.raises(oc.InternalError, match="a test panic in a lane"):
-        client._native._panic_in_lane_for_tests()  # type: ignore[attr-defined]
+        client._native._panic_in_lane_for_tests()
     assert lanes(client) == 0, "a lane whose runtime panicked was reused"
     assert client.create_instance("insightly", configuration=BASIC).id > 0
     assert lanes(client) == 1
