@@ -83,6 +83,21 @@ function typedFields(fields, dateFields) {
   return fields
 }
 
+/** Copies the own fields of `source` (a parsed JSON object) onto the model `target`. */
+function setFields(target, source) {
+  for (const key of Object.keys(source)) {
+    // A field named like one of the model's methods (`toJSON`, `toString`...) stays
+    // in toJSON() only: as an own property it would hide the method.
+    if (MODEL_METHODS.has(key)) continue
+    if (key === '__proto__') {
+      // Assignment would set the prototype: the key stays a plain field.
+      Object.defineProperty(target, key, { value: source[key], writable: true, enumerable: true, configurable: true })
+    } else {
+      target[key] = source[key]
+    }
+  }
+}
+
 /**
  * A model object: every field the platform sent as an own property (named as the API
  * names them), with the typed fields (camelCase) decoded by the core; `toJSON()`
@@ -110,15 +125,9 @@ class Model {
     // parse of it becomes the own properties the caller may change.
     const [, rawText, fieldsText] = texts
     this.#rawText = rawText
-    const own = JSON.parse(rawText)
-    Object.assign(own, typedFields(JSON.parse(fieldsText), Class.DATE_FIELDS))
-    for (const [key, value] of Object.entries(own)) {
-      // A field named like one of the model's methods (`toJSON`, `toString`...) stays
-      // in toJSON() only: as an own property it would hide the method.
-      if (MODEL_METHODS.has(key)) continue
-      // defineProperty, not assignment: a key such as `__proto__` stays a plain field.
-      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true })
-    }
+    // The received fields, then the typed ones over them (same names: the typed value).
+    setFields(this, JSON.parse(rawText))
+    setFields(this, typedFields(JSON.parse(fieldsText), Class.DATE_FIELDS))
   }
 
   /** Rebuilds the object from the JSON it came from (e.g. a stored `toJSON()`). */

@@ -387,6 +387,14 @@ describe('client behaviour', () => {
     assert.equal(String(shadow), '[Instance 8]')
     assert.equal(shadow.toJSON().toString, 'y')
     assert.ok(!inspect(shadow).includes('tok-en-5678'))
+    // `__proto__` sent by the server is a plain field: it never sets the prototype.
+    const proto = new oc.Instance(JSON.parse('{"id": 9, "name": "n", "token": "tok-en-9012", "__proto__": {"polluted": true}}'))
+    assert.ok(proto instanceof oc.Instance && Object.getPrototypeOf(proto) === oc.Instance.prototype)
+    assert.ok(Object.hasOwn(proto, '__proto__'))
+    assert.equal(proto.polluted, undefined)
+    assert.deepEqual(Object.getOwnPropertyDescriptor(proto, '__proto__').value, { polluted: true })
+    assert.equal(proto.id, 9)
+    assert.equal(String(proto), '[Instance 9]')
 
     // An undecodable 2xx keeps its body out of inspect and JSON (it may hold a token).
     await sandbox.fault({ method: 'POST', path: INSTANCES, status: 200, body: { id: 'x', name: 'n', token: 'tok-SECRET-0123456789' } })
