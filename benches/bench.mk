@@ -3,10 +3,11 @@
 # and Node makefiles (included before this one) define $(VENV)/.ready and $(NODE_READY).
 #
 #   make bench           release builds of everything, every client, both workloads (create,
-#                        page), ~10 min: writes BENCHMARKS.md
+#                        page), ~30 min with the issue-14 peers: writes BENCHMARKS.md
 #   make bench QUICK=1   the same builds, a few hundred calls and 20,000 records per client:
 #                        writes target/bench/BENCHMARKS.quick.md (BENCH_OUT=... to choose)
 #   make bench BENCH_ARGS="--workloads page"   one workload only (run.py's flags)
+#   make bench-floor     the hand-off floor of each binding: calls that do nothing (seconds)
 #   make bench-report    rewrites BENCHMARKS.md from the last full run's figures (after
 #                        editing benches/PROFILE.md), running nothing
 #   make bench-smoke     the smallest mode on the debug builds of `make test`, report to a
@@ -30,7 +31,7 @@ BENCH_MODE := $(if $(QUICK),quick,full)
 BENCH_OUT ?= $(if $(QUICK),$(BENCH_DIR)/BENCHMARKS.quick.md,$(CURDIR)/BENCHMARKS.md)
 BENCH_ARGS ?=
 
-.PHONY: bench bench-build bench-peers bench-smoke bench-report bench-gate bench-baseline bench-gate-build valgrind
+.PHONY: bench bench-build bench-peers bench-smoke bench-floor bench-report bench-gate bench-baseline bench-gate-build valgrind
 
 # The Python peers (requests, httpx, aiohttp, httpr, pycurl, pyreqwest, orjson) in the project's .venv.
 $(BENCH_PEERS): benches/requirements-bench.txt $(VENV)/.ready
@@ -64,6 +65,12 @@ bench: bench-build
 	  --wheel "$$(ls $(BENCH_DIR)/wheels/*.whl)" --py-so $(BENCH_DIR)/py-site/open_connectors/_native.abi3.so \
 	  --node-binary "$$(ls $(BENCH_STAGE)/*.node)" $(BENCH_ARGS)
 	@echo "bench: wrote $(BENCH_OUT)"
+
+# The floor of each binding's hand-off: calls that do nothing, in turn (benches/floor.py;
+# a few seconds). Its table is quoted in benches/PROFILE.md.
+bench-floor: bench-build
+	$(BENCH_PYTHON) benches/floor.py --python $(BENCH_PYTHON) --py-path $(BENCH_DIR)/py-site \
+	  --node-root $(BENCH_DIR)/node-stage
 
 # Rewrites BENCHMARKS.md from the figures of the last full run (after editing PROFILE.md).
 bench-report:

@@ -54,6 +54,13 @@ export declare class NativePager {
 }
 
 /**
+ * Bench hook (`benches/floor.py`): an async call that does nothing on the runtime:
+ * the hand-off to a tokio worker and back to the event loop alone. Not re-exported by
+ * `index.js`.
+ */
+export declare function __handOffForBench(): Promise<void>
+
+/**
  * Test hook: panics inside an async call, to prove a panic rejects the Promise
  * instead of aborting the process. Not re-exported by `index.js`.
  */

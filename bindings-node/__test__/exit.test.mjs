@@ -102,6 +102,30 @@ client.getInstance(987654).catch((e) => console.log(e instanceof Error ? e.code 
     assertClean(r, 0, 'timeout\n')
   })
 
+  test('calls settle in a worker too, and a worker whose calls are done ends by itself', async () => {
+    // Each JavaScript thread has its own completion queue; once its calls are settled
+    // it no longer holds the thread's event loop open.
+    const r = await runChild(`
+import { Worker } from 'node:worker_threads'
+const source = ${JSON.stringify(`
+const { Client, NotFoundError } = require('open-connectors')
+const client = new Client({ baseUrl: process.env.OC_BASE, userSecret: process.env.OC_USER,
+  organizationSecret: process.env.OC_ORG, maxRetries: 0 })
+Promise.all(Array.from({ length: 40 }, (_, i) => client.getInstance(1000 + i).then(() => 'found', (e) => e instanceof NotFoundError)))
+  .then((all) => require('node:worker_threads').parentPort.postMessage(all.filter((x) => x === true).length))
+`)}
+for (let round = 0; round < 2; round++) {
+  const w = new Worker(source, { eval: true, execArgv: [] })
+  const [settled, code] = await Promise.all([
+    new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject) }),
+    new Promise((resolve) => w.once('exit', resolve)),
+  ])
+  console.log('worker settled', settled, 'exited', code)
+}
+`)
+    assertClean(r, 0, 'worker settled 40 exited 0\nworker settled 40 exited 0\n')
+  })
+
   test('a worker terminated with calls in flight leaves the process healthy', async () => {
     const r = await runChild(`
 import { Worker } from 'node:worker_threads'

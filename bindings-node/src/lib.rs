@@ -12,9 +12,11 @@
 //! marked with `"$openConnectors": 1`.
 #![deny(clippy::all)]
 
+mod completion;
 mod log;
 
-use napi::Status;
+use napi::bindgen_prelude::PromiseRaw;
+use napi::{Env, Status};
 use napi_derive::napi;
 use open_connectors::{CallOptions, Client, ClientBuilder, Error, Lang, Model};
 use serde_json::Value;
@@ -103,23 +105,30 @@ impl NativeClient {
     /// Sends operation `name` (its table name) with `args` and per-call `options`
     /// (JSON text, Node names); resolves to `[]` for nothing, or
     /// `[model name, the JSON as received, the typed fields as JSON]`.
-    #[napi(catch_unwind)]
-    pub async fn call(
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<string>>")]
+    pub fn call<'env>(
         &self,
+        env: &'env Env,
         name: String,
         args: String,
         options: String,
-    ) -> napi::Result<Vec<String>> {
+    ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
         let args = parse(&args, "options")?;
         let options = CallOptions::from_json(Lang::Node, &parse(&options, "requestOptions")?)
             .map_err(to_napi)?;
-        let call = self.inner.call_with(Lang::Node, &name, args, &options);
-        let out = match &self.log {
-            Some(d) => call.with_subscriber(d.clone()).await,
-            None => call.await,
-        }
-        .map_err(to_napi)?;
-        Ok(out.to_binding_list(Lang::Node))
+        let client = self.inner.clone();
+        let log = self.log.clone();
+        completion::start(env, async move {
+            let call = client.call_with(Lang::Node, &name, args, &options);
+            let out = match log {
+                Some(d) => call.with_subscriber(d).await,
+                None => call.await,
+            };
+            match out {
+                Ok(out) => completion::Answer::Texts(out.to_binding_list(Lang::Node)),
+                Err(e) => completion::Answer::Failed(error_payload(&e).to_string()),
+            }
+        })
     }
 
     /// The request operation `name` would send with `args` and `options` (JSON text,
@@ -302,9 +311,26 @@ pub fn core_version() -> &'static str {
 
 /// Test hook: panics inside an async call, to prove a panic rejects the Promise
 /// instead of aborting the process. Not re-exported by `index.js`.
-#[napi(js_name = "__panicForTestsAsync", catch_unwind)]
-pub async fn panic_for_tests_async() -> napi::Result<()> {
-    panic!("deliberate panic for tests (async)");
+#[napi(
+    js_name = "__panicForTestsAsync",
+    catch_unwind,
+    ts_return_type = "Promise<void>"
+)]
+pub fn panic_for_tests_async(env: &Env) -> napi::Result<PromiseRaw<'_, Vec<String>>> {
+    completion::start(env, async {
+        if std::hint::black_box(true) {
+            panic!("deliberate panic for tests (async)");
+        }
+        completion::Answer::Texts(Vec::new())
+    })
+}
+
+/// Bench hook (`benches/floor.py`): an async call that does nothing on the runtime:
+/// the hand-off to a tokio worker and back to the event loop alone. Not re-exported by
+/// `index.js`.
+#[napi(js_name = "__handOffForBench", catch_unwind)]
+pub async fn hand_off_for_bench() -> napi::Result<()> {
+    Ok(())
 }
 
 /// Test hook: panics inside a sync call (see [`panic_for_tests_async`]).

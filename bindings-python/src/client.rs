@@ -434,6 +434,12 @@ impl NativeClient {
         })
     }
 
+    /// Bench hook (`benches/floor.py`): a call that does nothing, on a lane as a sync
+    /// call is: the lane's cost alone (GIL released and taken back, `block_on`).
+    fn _lane_for_bench(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || self.on_lane(py, |_client| async {}))
+    }
+
     /// How many lanes of sync calls are idle (each a runtime and a connection pool
     /// driven on the calling thread): for tests and diagnostics.
     #[getter]

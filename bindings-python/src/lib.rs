@@ -143,6 +143,18 @@ fn _panic_in_task_for_tests(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     }
 }
 
+/// Bench hook (`benches/floor.py`): a future of the running loop completed by a task
+/// that does nothing on the runtime: the asyncio hand-off alone, both ways.
+#[pyfunction]
+fn _hand_off_for_bench(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let event_loop = runtime::running_loop(py, "_hand_off_for_bench")?;
+    let task = async { completion::Outcome::Done(Box::new(Ok(open_connectors::Output::Nothing))) };
+    match completion::spawn(py, &event_loop, task)? {
+        Ok(fut) => Ok(fut),
+        Err(_) => Err(errors::internal(py, "no add_reader on this loop")),
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::NativeClient>()?;
@@ -158,6 +170,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_in_task_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(_hand_off_for_bench, m)?)?;
     m.add("__version__", open_connectors::VERSION)?;
     log::install();
     let threading = m.py().import("threading")?;
