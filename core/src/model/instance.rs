@@ -561,6 +561,18 @@ mod tests {
     }
 
     #[test]
+    fn depth_at_the_count_of_opening_brackets() {
+        use crate::model::nests_deeper_than;
+        // As many openers as the limit: never deeper (the count alone decides).
+        assert!(!nests_deeper_than(b"[[[]]]", 3));
+        // One more, all nested: deeper.
+        assert!(nests_deeper_than(b"[[[[]]]]", 3));
+        // More openers than the limit but side by side: the scan decides, not deeper.
+        assert!(!nests_deeper_than(b"[[],[],[],{}]", 3));
+        assert!(!nests_deeper_than(br#"["[[[[[", {"b": "{{{{"}]"#, 3));
+    }
+
+    #[test]
     fn numbers_beyond_f64_and_i64_are_kept_exactly() {
         let mut text = serde_json::to_string(&seed()).unwrap();
         text.pop();

@@ -691,6 +691,15 @@ pub const MAX_JSON_DEPTH: usize = 127;
 /// inside strings do not count). One pass over the bytes, no allocation; the body is
 /// assumed to be JSON that already parsed.
 pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
+    // Nesting deeper than `limit` needs more than `limit` opening brackets: a count of
+    // them anywhere (strings included) settles most bodies, in a pass the compiler
+    // vectorizes, several times cheaper than the scan below (an Instance has about ten).
+    let openers = body
+        .iter()
+        .fold(0usize, |n, &b| n + usize::from(b == b'[' || b == b'{'));
+    if openers <= limit {
+        return false;
+    }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in body {
         if in_string {
