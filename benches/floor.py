@@ -8,8 +8,10 @@ is the binding's hand-off alone:
   given up and taken back, and a `block_on` of the lane's current-thread runtime.
 - Python `AsyncClient`: an asyncio future completed by a task that does nothing on the
   shared tokio runtime (`_native._hand_off_for_bench`): to a worker and back to the loop.
-- Node: an `async` napi call that does nothing (`__handOffForBench`): napi-rs spawns it
-  on its tokio runtime and settles the Promise through a threadsafe function.
+- Node: a call that does nothing, settled as the SDK's calls are (`__handOffForBench`:
+  a task on the tokio runtime, its answer queued to the JavaScript thread's one threadsafe
+  function); and, for comparison, napi-rs' own `async fn` (`__napiAsyncForBench`), which
+  makes a threadsafe function per call.
 
 Beside each, the language's own cheapest turn of its loop (`await asyncio.sleep(0)`,
 `await new Promise(setImmediate)`), which any client pays. For each: µs of wall time and
@@ -69,9 +71,9 @@ report("python-asyncclient-hand-off", on_loop(_native._hand_off_for_bench), N)
 
 NODE_PROG = r"""
 const path = require('node:path')
-const { createRequire } = require('node:module')
-const [root, n] = [process.argv[2], Number(process.argv[3])]
-const native = createRequire(path.join(root, 'noop.js'))('open-connectors/native.js')
+const [root, n] = [process.argv[1], Number(process.argv[2])]
+// The package's loader of its native module (not among its exports: loaded by path).
+const native = require(path.join(path.resolve(root), 'node_modules', 'open-connectors', 'native.js'))
 
 function usage() {
   const r = process.resourceUsage()
@@ -89,7 +91,8 @@ async function report(name, fn) {
 
 ;(async () => {
   await report('node-set-immediate', async (k) => { for (let i = 0; i < k; i++) await new Promise(setImmediate) })
-  await report('node-napi-hand-off', async (k) => { for (let i = 0; i < k; i++) await native.__handOffForBench() })
+  await report('node-napi-async', async (k) => { for (let i = 0; i < k; i++) await native.__napiAsyncForBench() })
+  await report('node-sdk-hand-off', async (k) => { for (let i = 0; i < k; i++) await native.__handOffForBench() })
 })()
 """
 
@@ -98,7 +101,8 @@ LABELS = {
     "python-asyncio-sleep0": "asyncio: `await asyncio.sleep(0)` (the loop's own turn)",
     "python-asyncclient-hand-off": "Python `AsyncClient`: to a tokio worker and back to the loop",
     "node-set-immediate": "Node: `await new Promise(setImmediate)` (the loop's own turn)",
-    "node-napi-hand-off": "Node: an `async` napi call (tokio worker, threadsafe function)",
+    "node-napi-async": "Node: napi-rs' `async fn` (tokio worker, a threadsafe function per call)",
+    "node-sdk-hand-off": "Node SDK: to a tokio worker and back (one threadsafe function per thread, batched)",
 }
 
 

@@ -54,11 +54,17 @@ export declare class NativePager {
 }
 
 /**
- * Bench hook (`benches/floor.py`): an async call that does nothing on the runtime:
- * the hand-off to a tokio worker and back to the event loop alone. Not re-exported by
- * `index.js`.
+ * Bench hook (`benches/floor.py`): a call that does nothing on the runtime, settled
+ * as `call`s are (`completion`): the hand-off to a tokio worker and back to the event
+ * loop alone. Not re-exported by `index.js`.
  */
-export declare function __handOffForBench(): Promise<void>
+export declare function __handOffForBench(): Promise<Array<string>>
+
+/**
+ * Bench hook (`benches/floor.py`): the same through napi-rs' own `async fn` (a
+ * threadsafe function per call), for comparison. Not re-exported by `index.js`.
+ */
+export declare function __napiAsyncForBench(): Promise<void>
 
 /**
  * Test hook: panics inside an async call, to prove a panic rejects the Promise

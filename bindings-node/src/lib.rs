@@ -325,11 +325,22 @@ pub fn panic_for_tests_async(env: &Env) -> napi::Result<PromiseRaw<'_, Vec<Strin
     })
 }
 
-/// Bench hook (`benches/floor.py`): an async call that does nothing on the runtime:
-/// the hand-off to a tokio worker and back to the event loop alone. Not re-exported by
-/// `index.js`.
-#[napi(js_name = "__handOffForBench", catch_unwind)]
-pub async fn hand_off_for_bench() -> napi::Result<()> {
+/// Bench hook (`benches/floor.py`): a call that does nothing on the runtime, settled
+/// as `call`s are (`completion`): the hand-off to a tokio worker and back to the event
+/// loop alone. Not re-exported by `index.js`.
+#[napi(
+    js_name = "__handOffForBench",
+    catch_unwind,
+    ts_return_type = "Promise<Array<string>>"
+)]
+pub fn hand_off_for_bench(env: &Env) -> napi::Result<PromiseRaw<'_, Vec<String>>> {
+    completion::start(env, async { completion::Answer::Texts(Vec::new()) })
+}
+
+/// Bench hook (`benches/floor.py`): the same through napi-rs' own `async fn` (a
+/// threadsafe function per call), for comparison. Not re-exported by `index.js`.
+#[napi(js_name = "__napiAsyncForBench", catch_unwind)]
+pub async fn napi_async_for_bench() -> napi::Result<()> {
     Ok(())
 }
 
