@@ -3,7 +3,7 @@
 # and Node makefiles (included before this one) define $(VENV)/.ready and $(NODE_READY).
 #
 #   make bench           release builds of everything, every client, both workloads (create,
-#                        page), ~30 min with the issue-14 peers: writes BENCHMARKS.md
+#                        page), ~15 min: writes BENCHMARKS.md
 #   make bench QUICK=1   the same builds, a few hundred calls and 20,000 records per client:
 #                        writes target/bench/BENCHMARKS.quick.md (BENCH_OUT=... to choose)
 #   make bench BENCH_ARGS="--workloads page"   one workload only (run.py's flags)

@@ -1027,6 +1027,16 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
                            ("node/sdk", "Node SDK")):
             ok, d = goal(f"{key}/1", "rust/sdk/1", 0.85)
             w(goal_line(ok, f"{label} sequential ≥ 85 % of the Rust SDK's sequential rate", d))
+        # Issue 14: the Python `Client` driven on the caller's thread.
+        ok, d = goal("python/sdk/1", "rust/sdk/1", 0.9)
+        w(goal_line(ok, "Python `Client` sequential ≥ 0.9× the Rust SDK's rate (issue 14)", d))
+        s, p = tp.get("python/sdk/1", {}), tp.get("rust/sdk/1", {})
+        if s.get("cpu_s_per_1000") and p.get("cpu_s_per_1000"):
+            q = paired(s, p, "cpus")
+            times = q if q is not None else s["cpu_s_per_1000"] / p["cpu_s_per_1000"]
+            w(goal_line(times <= 1.3, "Python `Client` sequential CPU per call ≤ 1.3× the Rust SDK's (issue 14)",
+                        f"{times:.2f}× ({s['cpu_s_per_1000'] * 1000:.1f} vs {p['cpu_s_per_1000'] * 1000:.1f} µs "
+                        "of CPU per call)"))
         for conc in (1, c):
             ok, d = goal(f"rust/sdk/{conc}", f"rust/raw/{conc}", 0.95)
             w(goal_line(ok, f"Rust SDK ≥ 95 % of raw reqwest, {'sequential' if conc == 1 else f'{c} in flight'}", d))
