@@ -695,7 +695,11 @@ pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
     // anywhere (strings included, SIMD search, stopping at `limit + 1`) settles most
     // bodies at a fraction of the scan below (an Instance has about ten); a body with
     // more goes on to the scan having spent little.
-    if memchr::memchr2_iter(b'[', b'{', body).take(limit + 1).count() <= limit {
+    if memchr::memchr2_iter(b'[', b'{', body)
+        .take(limit + 1)
+        .count()
+        <= limit
+    {
         return false;
     }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
