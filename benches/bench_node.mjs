@@ -239,48 +239,38 @@ function makePagePass(a) {
     Authorization: `User ${USER_SECRET}, Organization ${ORG_SECRET}, Element ${a.token}`,
     Accept: 'application/json',
   }
-  if (a.client === 'fetch') {
-    return async (pageSize, limit) => {
-      let n = 0
-      let total = 0
-      const query = new URLSearchParams({ pageSize: String(pageSize) })
-      for (;;) {
-        const r = await fetch(`${url}?${query}`, { headers })
-        if (r.status !== 200) throw new Error(`status ${r.status}`)
-        const records = await r.json()
-        const token = r.headers.get('elements-next-page-token')
-        for (const record of records) {
-          total += record.score
-          n++
-          if (n >= limit) return [n, total]
-        }
-        if (records.length === 0 || !token) return [n, total]
-        query.set('nextPage', token)
+  // The peers follow the token by hand: `getPage(query)` gives [records, next token].
+  const byHand = (getPage) => async (pageSize, limit) => {
+    let n = 0
+    let total = 0
+    const query = new URLSearchParams({ pageSize: String(pageSize) })
+    for (;;) {
+      const [records, token] = await getPage(query)
+      for (const record of records) {
+        total += record.score
+        n++
+        if (n >= limit) return [n, total]
       }
+      if (records.length === 0 || !token) return [n, total]
+      query.set('nextPage', token)
     }
+  }
+  if (a.client === 'fetch') {
+    return byHand(async (query) => {
+      const r = await fetch(`${url}?${query}`, { headers })
+      if (r.status !== 200) throw new Error(`status ${r.status}`)
+      return [await r.json(), r.headers.get('elements-next-page-token')]
+    })
   }
   if (a.client === 'undici') {
     const { Pool } = requirePeer(a, 'undici')
     const { origin, pathname } = new URL(url)
     const pool = new Pool(origin)
-    return async (pageSize, limit) => {
-      let n = 0
-      let total = 0
-      const query = new URLSearchParams({ pageSize: String(pageSize) })
-      for (;;) {
-        const r = await pool.request({ path: `${pathname}?${query}`, method: 'GET', headers })
-        if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`)
-        const records = await r.body.json()
-        const token = r.headers['elements-next-page-token']
-        for (const record of records) {
-          total += record.score
-          n++
-          if (n >= limit) return [n, total]
-        }
-        if (records.length === 0 || !token) return [n, total]
-        query.set('nextPage', token)
-      }
-    }
+    return byHand(async (query) => {
+      const r = await pool.request({ path: `${pathname}?${query}`, method: 'GET', headers })
+      if (r.statusCode !== 200) throw new Error(`status ${r.statusCode}`)
+      return [await r.body.json(), r.headers['elements-next-page-token']]
+    })
   }
   throw new Error(`unknown paging client ${a.client} (sdk, fetch or undici)`)
 }

@@ -500,44 +500,33 @@ def make_page_sync(name: str, base_url: str, token: str) -> tuple[PagePass, Call
             return n, total
 
         return run_pass, client.close
-    if name == "requests":
-        import requests
+    if name in ("requests", "httpx", "httpr"):
+        # Sessions with the same `get(url, params=, headers=)` and response attributes.
+        if name == "requests":
+            import requests
 
-        session = requests.Session()
+            session: Any = requests.Session()
+            loads: Callable[[bytes], Any] = json.loads
+        else:
+            import orjson
+
+            loads = orjson.loads
+            if name == "httpx":
+                import httpx
+
+                session = httpx.Client()
+            else:
+                import httpr
+
+                session = httpr.Client()
 
         def get(params: dict[str, Any]) -> tuple[Any, str | None]:
             r = session.get(url, params=params, headers=headers)
             if r.status_code != 200:
                 raise BadStatus(r.status_code)
-            return json.loads(r.content), r.headers.get("elements-next-page-token")
+            return loads(r.content), r.headers.get("elements-next-page-token")
 
         return by_hand(get), session.close
-    if name == "httpx":
-        import httpx
-        import orjson
-
-        hclient = httpx.Client()
-
-        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
-            r = hclient.get(url, params=params, headers=headers)
-            if r.status_code != 200:
-                raise BadStatus(r.status_code)
-            return orjson.loads(r.content), r.headers.get("elements-next-page-token")
-
-        return by_hand(get), hclient.close
-    if name == "httpr":
-        import httpr
-        import orjson
-
-        rclient = httpr.Client()
-
-        def get(params: dict[str, Any]) -> tuple[Any, str | None]:
-            r = rclient.get(url, params=params, headers=headers)
-            if r.status_code != 200:
-                raise BadStatus(r.status_code)
-            return orjson.loads(r.content), r.headers.get("elements-next-page-token")
-
-        return by_hand(get), rclient.close
     if name == "pycurl":
         from urllib.parse import urlencode
 

@@ -424,8 +424,8 @@ impl NativeClient {
             .is_none()
     }
 
-    /// Panics inside a lane's runtime, for the tests: raises `InternalError`, and the
-    /// lane is not reused.
+    /// Test hook: panics inside a lane's runtime on purpose (the point of the hook):
+    /// `on_lane` turns it into `InternalError`, and the lane is not reused.
     fn _panic_in_lane_for_tests(&self, py: Python<'_>) -> PyResult<()> {
         guard(py, || {
             self.on_lane(py, |_client| async {

@@ -83,33 +83,25 @@ impl Lane {
             return Ok(Err("the lane was taken apart".to_owned()));
         };
         let mut fut = std::pin::pin!(call(client.clone()));
-        let mut freshen = self.idle_since.elapsed() > STALE_AFTER;
-        loop {
-            let fresh = std::mem::take(&mut freshen);
-            let (polled, reattaching) = py.detach(|| {
-                let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    runtime.block_on(async {
-                        if fresh {
-                            see_closed_connections().await;
-                        }
-                        tokio::time::timeout(SIGNAL_POLL, fut.as_mut()).await
-                    })
-                }));
-                // The interpreter is exiting: a daemon thread must not take the GIL
-                // again (see `log::reattach_or_park`); it waits for the process to end.
-                (polled, crate::log::reattach_or_park())
-            });
-            drop(reattaching);
+        let stale = self.idle_since.elapsed() > STALE_AFTER;
+        let polled = crate::runtime::wait_detached(py, |first| {
+            let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(async {
+                    if first && stale {
+                        see_closed_connections().await;
+                    }
+                    tokio::time::timeout(SIGNAL_POLL, fut.as_mut()).await
+                })
+            }));
             match polled {
-                Ok(Ok(value)) => return Ok(Ok(value)),
-                Err(payload) => {
-                    return Ok(Err(
-                        crate::runtime::panic_message(payload.as_ref()).to_owned()
-                    ));
-                }
-                Ok(Err(_elapsed)) => py.check_signals()?,
+                Ok(Ok(value)) => Some(Ok(value)),
+                Ok(Err(_elapsed)) => None,
+                Err(payload) => Some(Err(
+                    crate::runtime::panic_message(payload.as_ref()).to_owned()
+                )),
             }
-        }
+        })?;
+        Ok(polled)
     }
 }
 

@@ -71,39 +71,52 @@ where
 {
     let handle = py_handle()?;
     let mut task = handle.spawn(fut);
+    let joined = wait_detached(py, |_first| {
+        handle
+            .block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task).await })
+            .ok()
+    });
+    let joined = match joined {
+        Ok(joined) => joined,
+        Err(interrupted) => {
+            task.abort();
+            return Err(interrupted);
+        }
+    };
+    joined.map_err(|e| {
+        let reason = if e.is_panic() {
+            format!(
+                "the request task panicked: {}",
+                panic_message(e.into_panic().as_ref())
+            )
+        } else {
+            format!("the request task was cancelled: {e}")
+        };
+        crate::errors::internal(py, reason)
+    })
+}
+
+/// Calls `step` with the GIL released until it returns `Some` (each call waits at most
+/// about [`SIGNAL_POLL`]; `first` is true the first time), letting Python handle
+/// signals in between: a `KeyboardInterrupt` is returned as the error. The sync
+/// waiting of `wait` and of the lanes (`lane`).
+pub fn wait_detached<T: Send>(
+    py: Python<'_>,
+    mut step: impl FnMut(bool) -> Option<T> + Send,
+) -> PyResult<T> {
+    let mut first = true;
     loop {
-        let h = handle.clone();
-        let (polled, reattaching) = py.detach(|| {
-            let polled = h.block_on(async { tokio::time::timeout(SIGNAL_POLL, &mut task).await });
+        let (done, reattaching) = py.detach(|| {
+            let done = step(std::mem::take(&mut first));
             // The interpreter is exiting: a daemon thread must not take the GIL again
             // (CPython would end it with pthread_exit mid-Rust and abort the process).
             // It waits here for the process to end.
-            (polled, crate::log::reattach_or_park())
+            (done, crate::log::reattach_or_park())
         });
         drop(reattaching);
-        match polled {
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(e)) if e.is_panic() => {
-                return Err(crate::errors::internal(
-                    py,
-                    format!(
-                        "the request task panicked: {}",
-                        panic_message(e.into_panic().as_ref())
-                    ),
-                ));
-            }
-            Ok(Err(e)) => {
-                return Err(crate::errors::internal(
-                    py,
-                    format!("the request task was cancelled: {e}"),
-                ));
-            }
-            Err(_elapsed) => {
-                if let Err(e) = py.check_signals() {
-                    task.abort();
-                    return Err(e);
-                }
-            }
+        match done {
+            Some(value) => return Ok(value),
+            None => py.check_signals()?,
         }
     }
 }
