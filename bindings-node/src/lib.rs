@@ -23,6 +23,12 @@ use serde_json::Value;
 use tracing::Dispatch;
 use tracing::instrument::WithSubscriber;
 
+/// mimalloc for the module's own allocations (requests, answers, decoded models): the
+/// calls of many threads at once allocate and free on different threads, which glibc's
+/// allocator serves with locked arenas (see benches/PROFILE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The marker key of an error payload.
 const MARKER: &str = "$openConnectors";
 

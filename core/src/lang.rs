@@ -200,11 +200,19 @@ impl Lang {
 /// `snake_case` to `camelCase` (`provider_data` -> `providerData`).
 pub fn camel_case(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
+    camel_case_into(snake, &mut out);
+    out
+}
+
+/// [`camel_case`] appended to `out` (no allocation of its own: the answers' field
+/// names are written this way, one buffer for all).
+pub fn camel_case_into(snake: &str, out: &mut String) {
+    let start = out.len();
     for word in snake.split('_') {
         if word.is_empty() {
             continue;
         }
-        if out.is_empty() {
+        if out.len() == start {
             out.push_str(word);
             continue;
         }
@@ -220,7 +228,6 @@ pub fn camel_case(snake: &str) -> String {
             out.push_str(chars.as_str());
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -287,6 +294,11 @@ mod tests {
             "externalAuthentication"
         );
         assert_eq!(camel_case("element"), "element");
+        assert_eq!(camel_case("_leading__and_double"), "leadingAndDouble");
+        // Appending starts a new name: its first word stays lower case.
+        let mut out = "x".to_owned();
+        camel_case_into("max_retries", &mut out);
+        assert_eq!(out, "xmaxRetries");
         assert_eq!(Lang::Node.spell("max_retries"), "maxRetries");
         assert_eq!(Lang::Python.spell("max_retries"), "max_retries");
         assert_eq!(

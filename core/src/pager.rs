@@ -106,7 +106,7 @@ impl Page {
         match &self.records {
             Some(text) => {
                 out.push("{}[]".to_owned());
-                out.push(String::from_utf8_lossy(text).into_owned());
+                out.push(crate::model::utf8_text(text));
             }
             None => crate::model::push_models(&mut out, &self.items, lang),
         }

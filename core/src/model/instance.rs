@@ -186,7 +186,7 @@ impl Instance {
     /// decoded from one (the cheapest way to hand it to another language's JSON parser).
     pub fn to_json_string(&self) -> String {
         match (&self.body, self.raw.get()) {
-            (Some(b), _) => String::from_utf8_lossy(b).into_owned(),
+            (Some(b), _) => crate::model::utf8_text(b),
             (None, Some(v)) => v.to_string(),
             (None, None) => "null".to_owned(),
         }

@@ -632,10 +632,11 @@ impl Output {
     /// from the model (no intermediate JSON values).
     pub fn to_binding_texts(&self, lang: Lang) -> Option<[String; 3]> {
         let model = self.model()?;
-        let raw = String::from_utf8_lossy(&self.json_bytes()?).into_owned();
+        let raw = utf8_text(&self.json_bytes()?);
         let mut out: Vec<u8> = Vec::with_capacity(512);
         out.push(b'{');
         let mut first = true;
+        let mut spelled = String::with_capacity(32);
         self.for_each_field(|name, value| {
             if !first {
                 out.push(b',');
@@ -643,7 +644,11 @@ impl Output {
             first = false;
             out.push(b'"');
             match lang {
-                Lang::Node => out.extend_from_slice(crate::lang::camel_case(name).as_bytes()),
+                Lang::Node => {
+                    spelled.clear();
+                    crate::lang::camel_case_into(name, &mut spelled);
+                    out.extend_from_slice(spelled.as_bytes());
+                }
                 Lang::Rust | Lang::Python => out.extend_from_slice(name.as_bytes()),
             }
             out.extend_from_slice(b"\":");
@@ -661,7 +666,7 @@ impl Output {
             };
         });
         out.push(b'}');
-        let fields = String::from_utf8_lossy(&out).into_owned();
+        let fields = utf8_text(&out);
         Some([model.name.to_owned(), raw, fields])
     }
 
@@ -679,6 +684,16 @@ impl Output {
             Output::Record(r) => Some(*r),
             _ => None,
         }
+    }
+}
+
+/// Bytes as text, invalid UTF-8 replaced: `String::from_utf8_lossy`, but valid input
+/// (nearly every answer) takes the standard library's fast check rather than the
+/// character-by-character walk of the lossy decoder.
+pub(crate) fn utf8_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -779,6 +794,18 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn utf8_text_keeps_valid_text_and_replaces_invalid_bytes() {
+        assert_eq!(utf8_text(b""), "");
+        assert_eq!(
+            utf8_text("{\"n\":\"\u{e9}t\u{e9}\"}".as_bytes()),
+            "{\"n\":\"\u{e9}t\u{e9}\"}"
+        );
+        assert_eq!(utf8_text(b"{\"n\":\"a\xffb\"}"), "{\"n\":\"a\u{fffd}b\"}");
+        // A cut multi-byte character at the end.
+        assert_eq!(utf8_text(b"ab\xc3"), "ab\u{fffd}");
+    }
 
     #[test]
     fn models_by_name() {

@@ -85,7 +85,7 @@ impl Response {
 
     /// The body as text (invalid UTF-8 replaced).
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+        crate::model::utf8_text(&self.body)
     }
 
     /// The body as JSON (numbers kept exactly); an empty body is `null`. A body that is
