@@ -17,9 +17,57 @@ const FROM_NATIVE = Symbol('fromNative')
 /** Names an own property of a model must not take. */
 const MODEL_METHODS = new Set(['toJSON', 'toString', 'valueOf', 'constructor', 'toLocaleString', 'hasOwnProperty'])
 
+/** Whether `source` has an own field named like one of `MODEL_METHODS`. */
+function hasMethodName(source) {
+  for (const name of MODEL_METHODS) if (Object.hasOwn(source, name)) return true
+  return false
+}
+
+const OBJECT_PROTO = Object.prototype
+const ARRAY_PROTO = Array.prototype
+
+/**
+ * Whether `value` is made of JSON's own kinds only (plain objects and arrays, strings,
+ * finite numbers, booleans, null; `undefined` as JSON.stringify drops it), no deeper than
+ * 32 levels: then JSON.stringify writes exactly what the checking replacer below would
+ * let through, without a call into JavaScript per value.
+ */
+function isPlainJson(value, depth) {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (depth > 32) return false
+      const proto = Object.getPrototypeOf(value)
+      if (proto === ARRAY_PROTO) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false
+        return true
+      }
+      if (proto !== OBJECT_PROTO && proto !== null) return false
+      for (const key in value) if (!isPlainJson(value[key], depth + 1)) return false
+      return true
+    }
+    default:
+      return false
+  }
+}
+
 /** JSON text of what the caller gave, refusing what JSON cannot carry. */
 function toJsonText(value, field, classes) {
   const root = value === undefined ? null : value
+  if (root === null) return 'null'
+  let plain = false
+  try {
+    plain = isPlainJson(root, 0)
+  } catch {
+    // A getter that throws: the checked path below reports it.
+  }
+  if (plain) return JSON.stringify(root)
   // The top-level key being serialized: the argument an error names.
   let top = null
   try {
@@ -85,6 +133,11 @@ function typedFields(fields, dateFields) {
 
 /** Copies the own fields of `source` (a parsed JSON object) onto the model `target`. */
 function setFields(target, source) {
+  if (!Object.hasOwn(source, '__proto__') && !hasMethodName(source)) {
+    // No field needs care: one builtin copy.
+    Object.assign(target, source)
+    return
+  }
   for (const key of Object.keys(source)) {
     // A field named like one of the model's methods (`toJSON`, `toString`...) stays
     // in toJSON() only: as an own property it would hide the method.

@@ -204,6 +204,36 @@ describe('error classes', () => {
     assert.deepEqual(await sandbox.journal(), [])
   })
 
+  test('arguments the quick JSON check declines are sent through the checked path', async () => {
+    // Plain JSON up to 32 levels takes JSON.stringify alone; deeper values, Dates and
+    // objects with toJSON() take the checking replacer and arrive the same.
+    let deep = 'leaf'
+    for (let i = 0; i < 40; i++) deep = [deep]
+    class Tagged {
+      toJSON() {
+        return 'as-json'
+      }
+    }
+    const when = new Date(Date.UTC(2026, 0, 2))
+    await client().createInstance({ ...BASIC, extra: { deep, when, tagged: new Tagged(), bare: Object.create(null) } })
+    const [r] = await sandbox.journal()
+    assert.deepEqual(r.json.deep, deep)
+    assert.equal(r.json.when, '2026-01-02T00:00:00.000Z')
+    assert.equal(r.json.tagged, 'as-json')
+    assert.deepEqual(r.json.bare, {})
+    await sandbox.reset()
+    // Refused deep down too, and a getter that throws is an InvalidInputError, not a raw Error.
+    const c = client()
+    let bad = Number.NaN
+    for (let i = 0; i < 40; i++) bad = [bad]
+    for (const extra of [{ bad }, { get boom() { throw new Error('getter failed') } }]) {
+      const e = await rejection(c.createInstance({ ...BASIC, extra }))
+      assert.ok(e instanceof oc.InvalidInputError, String(e))
+      assert.equal(e.code, 'invalid_input')
+    }
+    assert.deepEqual(await sandbox.journal(), [])
+  })
+
   test('undefined and null create options are left out', async () => {
     const inst = await client().createInstance({ ...BASIC, name: undefined, tags: null, extra: undefined })
     assert.equal(typeof inst.id, 'number')
