@@ -217,7 +217,7 @@ impl NativeClient {
     fn give_back(&self, lane: Lane) {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         slot.lanes_busy = slot.lanes_busy.saturating_sub(1);
-        if slot.pid != std::process::id() {
+        if slot.pid != crate::runtime::pid() {
             // Not this process's lane: leaked untouched, as at `lock_current`.
             drop(slot);
             std::mem::forget(lane);
@@ -265,7 +265,7 @@ impl NativeClient {
     /// The slot, locked, holding this process's client (and lanes); `ClientClosed`
     /// once closed.
     fn lock_current(&self) -> Result<std::sync::MutexGuard<'_, Slot>, Error> {
-        let pid = std::process::id();
+        let pid = crate::runtime::pid();
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         if slot.client.is_none() {
             return Err(Error::ClientClosed);
@@ -303,7 +303,7 @@ impl NativeClient {
             max_retries: client.max_retries(),
             user_agent: client.user_agent().to_owned(),
             slot: Arc::new(Mutex::new(Slot {
-                pid: std::process::id(),
+                pid: crate::runtime::pid(),
                 client: Some(client),
                 lanes: Lanes::default(),
                 lanes_busy: 0,
@@ -402,7 +402,7 @@ impl NativeClient {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         let old = slot.client.take();
         let lanes = slot.lanes.take_all();
-        let forked = slot.pid != std::process::id();
+        let forked = slot.pid != crate::runtime::pid();
         drop(slot);
         if forked {
             std::mem::forget(old);

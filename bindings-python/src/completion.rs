@@ -118,7 +118,7 @@ mod unix {
         py: Python<'_>,
         event_loop: &Bound<'_, PyAny>,
     ) -> PyResult<Option<Arc<LoopState>>> {
-        let pid = std::process::id();
+        let pid = crate::runtime::pid();
         let key = (pid, event_loop.as_ptr() as usize);
         // No Python code runs under the lock (it could switch to a thread waiting for it).
         let known = LOOPS
@@ -230,7 +230,7 @@ mod unix {
     impl Drain {
         fn __call__(&self, py: Python<'_>) {
             let state = &self.state;
-            if state.pid != std::process::id() {
+            if state.pid != crate::runtime::pid() {
                 // Inherited from the parent process, whose tasks never finish here.
                 return;
             }

@@ -35,9 +35,47 @@ static SLOT: Mutex<Option<Slot>> = Mutex::new(None);
 /// How often a waiting sync call wakes up to let Python handle signals (Ctrl-C).
 pub const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
+/// This process's id, as `std::process::id()` but without a system call per use (glibc
+/// does not cache it): remembered, and forgotten in a forked child by a `pthread_atfork`
+/// handler. The sync calls check it to tell a forked child, twice per call.
+pub fn pid() -> u32 {
+    #[cfg(unix)]
+    {
+        use std::sync::Once;
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static PID: AtomicU32 = AtomicU32::new(0);
+        static WATCH_FORKS: Once = Once::new();
+        extern "C" fn forget_in_child() {
+            // Async-signal-safe: one atomic store.
+            PID.store(0, Ordering::Relaxed);
+        }
+        WATCH_FORKS.call_once(|| {
+            // SAFETY: registers a handler that only stores to an atomic. Should the
+            // registration fail (ENOMEM), the id is never remembered (below).
+            if unsafe { libc::pthread_atfork(None, None, Some(forget_in_child)) } != 0 {
+                PID.store(u32::MAX, Ordering::Relaxed);
+            }
+        });
+        match PID.load(Ordering::Relaxed) {
+            0 => {
+                let pid = std::process::id();
+                // Not remembered when the handler could not be registered.
+                let _ = PID.compare_exchange(0, pid, Ordering::Relaxed, Ordering::Relaxed);
+                pid
+            }
+            u32::MAX => std::process::id(),
+            pid => pid,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        std::process::id()
+    }
+}
+
 /// The runtime's handle, building the runtime on first use and again in a forked child.
 pub fn handle() -> std::io::Result<Handle> {
-    let pid = std::process::id();
+    let pid = pid();
     let mut slot = SLOT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(s) = slot.as_ref()
         && s.pid == pid

@@ -5,6 +5,7 @@ keep-alive connection the server closed while a lane sat idle is not picked."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -200,6 +201,38 @@ def test_a_keep_alive_connection_the_server_closed_while_idle_is_not_picked() ->
         assert hub.request("POST", "/hubs/crm/contacts", json={"n": 2}).json() == {"ok": 2}
         assert server.connections == 1
         time.sleep(0.4)  # the server closes the idle connection after 0.05 s
+        assert hub.request("POST", "/hubs/crm/contacts", json={"n": 3}).json() == {"ok": 3}
+        assert server.connections == 2
+    finally:
+        server.close()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # 3.12+: fork() of a multi-threaded process
+def test_a_forked_child_opens_its_own_connection_and_leaves_the_parents_alone() -> None:
+    # The child must not write to the parent's keep-alive connection (the same socket in
+    # both processes): it builds lanes of its own. The server runs in the parent only.
+    server = ClosingServer(idle_close=30)
+    try:
+        client = oc.Client(
+            base_url=f"http://127.0.0.1:{server.port}/elements/api-v2",
+            user_secret=DEFAULT_USER_SECRET,
+            organization_secret=DEFAULT_ORGANIZATION_SECRET,
+        )
+        hub = client.for_instance("tok-1")
+        assert hub.request("POST", "/hubs/crm/contacts", json={"n": 1}).json() == {"ok": 1}
+        assert server.connections == 1
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child)
+            code = 3
+            try:
+                answer = hub.request("POST", "/hubs/crm/contacts", json={"n": 2}).json()
+                code = 0 if answer == {"ok": 2} else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert server.connections == 2  # the child's own
+        # The parent's connection is still its own, and reused.
         assert hub.request("POST", "/hubs/crm/contacts", json={"n": 3}).json() == {"ok": 3}
         assert server.connections == 2
     finally:
