@@ -171,6 +171,49 @@ impl Default for TransportOptions {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_response_bytes: usize,
+    origin: Origin,
+}
+
+/// The origin (`scheme://host:port`) of a transport's first request, parsed once.
+///
+/// Every request of an SDK client goes to its base URL's origin, and the origin is most of
+/// the cost of parsing a URL (the host's IDNA pass above all): joining a request's path to
+/// the parsed origin costs a third of a whole parse and gives the same URL. Anything but a
+/// plain `http(s)://origin/path` is left to reqwest to parse whole, as before.
+#[derive(Clone, Debug, Default)]
+struct Origin(std::sync::OnceLock<(String, url::Url)>);
+
+impl Origin {
+    /// `url` parsed by joining its path to the cached origin; `None` when that does not
+    /// apply (another origin, not `http(s)://`, no plain absolute path).
+    fn parse(&self, url: &str) -> Option<url::Url> {
+        let after_scheme = if url.starts_with("https://") {
+            8
+        } else if url.starts_with("http://") {
+            7
+        } else {
+            return None;
+        };
+        let end = url[after_scheme..]
+            .find(['/', '?', '#', '\\'])
+            .map_or(url.len(), |i| after_scheme + i);
+        let (origin, rest) = url.split_at(end);
+        // `//` would name another host and `\` reads as `/` in these schemes: whole parse.
+        if !rest.starts_with('/') || rest.starts_with("//") || rest.contains('\\') {
+            return None;
+        }
+        let (cached, base) = match self.0.get() {
+            Some(known) => known,
+            None => {
+                let base = url::Url::parse(origin).ok()?;
+                self.0.get_or_init(|| (origin.to_owned(), base))
+            }
+        };
+        if cached != origin {
+            return None;
+        }
+        base.join(rest).ok()
+    }
 }
 
 /// The proxy from the environment, as users expect: `HTTPS_PROXY`, else `ALL_PROXY`
@@ -226,6 +269,7 @@ impl ReqwestTransport {
         Ok(ReqwestTransport {
             client,
             max_response_bytes: options.max_response_bytes,
+            origin: Origin::default(),
         })
     }
 
@@ -234,6 +278,7 @@ impl ReqwestTransport {
         ReqwestTransport {
             client,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            origin: Origin::default(),
         }
     }
 }
@@ -279,11 +324,11 @@ impl Transport for ReqwestTransport {
         timeout: Duration,
     ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
-            let mut builder = self
-                .client
-                .request(request.method, &request.url)
-                .headers(request.headers)
-                .timeout(timeout);
+            let builder = match self.origin.parse(&request.url) {
+                Some(url) => self.client.request(request.method, url),
+                None => self.client.request(request.method, &request.url),
+            };
+            let mut builder = builder.headers(request.headers).timeout(timeout);
             if let Some(body) = request.body {
                 builder = builder.body(body);
             }
@@ -335,6 +380,46 @@ mod tests {
         assert!(!may_proxy(&url("http://api.example.com/x")));
         assert!(!may_proxy(&url("https://127.0.0.1:9/x")));
         assert!(!may_proxy(&url("http://localhost:9/x")));
+    }
+
+    #[test]
+    fn a_url_joined_to_the_cached_origin_is_the_url_parsed_whole() {
+        let whole = |u: &str| url::Url::parse(u).unwrap();
+        let origin = Origin::default();
+        for u in [
+            "http://127.0.0.1:9/elements/api-v2/instances",
+            "http://127.0.0.1:9/elements/api-v2/instances/12?x=1&y=%20z#frag",
+            "http://127.0.0.1:9/a/../b/./c%2Fd/%E2%82%AC/\u{e9}?q=\u{e9}",
+            "http://127.0.0.1:9/",
+        ] {
+            assert_eq!(origin.parse(u).as_ref(), Some(&whole(u)), "{u}");
+        }
+        let origin = Origin::default();
+        let u = "https://API.Example.com:443/elements/api-v2/instances?a=b";
+        assert_eq!(origin.parse(u), Some(whole(u)));
+        assert_eq!(
+            origin.parse(u).unwrap().as_str(),
+            "https://api.example.com/elements/api-v2/instances?a=b"
+        );
+        // Another origin, or anything but a plain path: left to a whole parse.
+        for u in [
+            "https://api.example.com/x",
+            "https://API.Example.com:443//evil.example/x",
+            "https://API.Example.com:443?x=1",
+            "https://API.Example.com:443#f",
+            "https://API.Example.com:443",
+            "https://API.Example.com:443/a\\b",
+            "ftp://API.Example.com:443/x",
+            "HTTPS://API.Example.com:443/x",
+        ] {
+            assert_eq!(origin.parse(u), None, "{u}");
+        }
+        // An origin that does not parse is never cached.
+        let origin = Origin::default();
+        assert_eq!(origin.parse("http://[::1/x"), None);
+        assert_eq!(origin.parse("http://h:99999/x"), None);
+        let u = "http://[::1]:9/x";
+        assert_eq!(origin.parse(u), Some(whole(u)));
     }
 
     #[tokio::test]
