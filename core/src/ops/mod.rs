@@ -397,9 +397,12 @@ impl Wire {
 }
 
 /// The checked arguments of one call, by table name.
+///
+/// A short list, not a map: a call has a handful of arguments, and a linear search over
+/// them costs less than hashing each name on the way in and again on the way out.
 #[derive(Clone, Default)]
 pub struct Args {
-    values: Map<String, Value>,
+    values: Vec<(String, Value)>,
 }
 
 impl fmt::Debug for Args {
@@ -415,14 +418,26 @@ impl fmt::Debug for Args {
 }
 
 impl Args {
+    fn position(&self, name: &str) -> Option<usize> {
+        self.values.iter().position(|(k, _)| k == name)
+    }
+
+    /// Sets a parameter's value, replacing an earlier one.
+    fn set(&mut self, name: &str, value: Value) {
+        match self.position(name) {
+            Some(i) => self.values[i].1 = value,
+            None => self.values.push((name.to_owned(), value)),
+        }
+    }
+
     /// The value of a parameter, if given.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
+        self.position(name).map(|i| &self.values[i].1)
     }
 
     /// Takes a parameter's value out (the builders move values instead of cloning).
     pub fn take(&mut self, name: &str) -> Option<Value> {
-        self.values.remove(name)
+        self.position(name).map(|i| self.values.remove(i).1)
     }
 
     /// An id parameter (checked to be a positive integer by [`parse_args`]).
@@ -434,7 +449,7 @@ impl Args {
 
     /// Sets a parameter (for typed Rust callers building arguments).
     pub fn with(mut self, name: &str, value: impl Into<Value>) -> Args {
-        self.values.insert(name.to_owned(), value.into());
+        self.set(name, value.into());
         self
     }
 }
@@ -535,7 +550,9 @@ pub fn parse_args(op: &Operation, lang: Lang, args: Value) -> Result<Args> {
             format!("must be an object, got {}", json_kind(&args)),
         ));
     };
-    let mut values = Map::new();
+    let mut args = Args {
+        values: Vec::with_capacity(map.len()),
+    };
     for (key, value) in map {
         let Some(param) = op.params.iter().find(|p| lang.is_spelling(p.name, &key)) else {
             let expected: Vec<String> = op.params.iter().map(|p| lang.spell(p.name)).collect();
@@ -552,16 +569,16 @@ pub fn parse_args(op: &Operation, lang: Lang, args: Value) -> Result<Args> {
             continue;
         }
         let checked = check_type(param.name, param.ty, value).map_err(|e| e.spelled(lang))?;
-        values.insert(param.name.to_owned(), checked);
+        args.set(param.name, checked);
     }
     if let Some(missing) = op
         .params
         .iter()
-        .find(|p| p.required && !values.contains_key(p.name))
+        .find(|p| p.required && args.position(p.name).is_none())
     {
         return Err(Error::invalid(lang.spell(missing.name), "is required"));
     }
-    Ok(Args { values })
+    Ok(args)
 }
 
 /// Builds the request of `op` from JSON arguments in `lang`'s spelling.
@@ -690,6 +707,20 @@ pub(crate) fn extend_query(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn args_replace_take_and_keep_order() {
+        let mut a = Args::default().with("a", 1).with("b", 2).with("a", 3);
+        assert_eq!(a.get("a"), Some(&json!(3)));
+        // Replaced in place: one entry per name, in the order first set.
+        assert_eq!(format!("{a:?}"), r#"{"a": Number(3), "b": Number(2)}"#);
+        assert_eq!(a.take("a"), Some(json!(3)));
+        assert_eq!(a.get("a"), None);
+        assert_eq!(a.take("a"), None);
+        assert_eq!(a.id("b").unwrap(), 2);
+        assert_eq!(format!("{a:?}"), r#"{"b": Number(2)}"#);
+        assert!(a.id("a").is_err());
+    }
 
     #[test]
     fn table_is_consistent() {
