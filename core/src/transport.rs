@@ -239,6 +239,34 @@ pub fn may_proxy(url: &url::Url) -> bool {
     url.scheme() == "https" && !crate::config::is_loopback_host(url)
 }
 
+/// The TLS settings of every transport of the process: what reqwest builds for its
+/// `rustls` feature (TLS 1.3 and 1.2, the crypto provider installed for the process or
+/// aws-lc-rs, the platform's certificate verifier, HTTP/1.1 by ALPN), built once.
+///
+/// Building them reads the system's CA store (about 150 files here, some 2.4 ms), which
+/// reqwest would do again for every client: each `Client`, and each lane of the Python
+/// sync client. A change to the CA store is seen by the next process, not by this one.
+/// A failure (no CA certificates at all) is not remembered: the next client tries again.
+fn shared_tls() -> Result<rustls::ClientConfig, TransportError> {
+    static TLS: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
+    if let Some(config) = TLS.get() {
+        return Ok(config.clone());
+    }
+    let failed = |e: rustls::Error| TransportError::Connect(format!("request failed: {e}"));
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(failed)?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(failed)?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TLS.get_or_init(|| config).clone())
+}
+
 impl ReqwestTransport {
     /// A transport with the given connect timeout (and the other defaults).
     pub fn new(connect_timeout: Duration) -> Result<Self, TransportError> {
@@ -252,6 +280,7 @@ impl ReqwestTransport {
     /// `http://` or loopback; with `env_proxy: false`, never at all.
     pub fn with_options(options: TransportOptions) -> Result<Self, TransportError> {
         let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(shared_tls()?)
             .connect_timeout(options.connect_timeout)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())

@@ -267,3 +267,58 @@ async fn a_body_cut_short_says_the_body_could_not_be_read() {
     let e = c.execute(get(&c, "/none")).await.unwrap_err();
     assert!(e.to_string().contains("could not connect"), "{e}");
 }
+
+/// A server that keeps the first bytes each connection sends (a TLS ClientHello) and
+/// closes it, as a server that does not speak TLS would.
+fn hello_catcher() -> (std::net::SocketAddr, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = vec![0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            record.lock().unwrap().push(buf[..n].to_vec());
+        }
+    });
+    (addr, seen)
+}
+
+#[tokio::test]
+async fn https_offers_tls_with_http1_and_a_failed_handshake_is_a_request_not_sent() {
+    let (addr, seen) = hello_catcher();
+    // Two clients of the process: the TLS settings are built once and shared.
+    for round in 1..=2 {
+        let c = Client::builder()
+            .use_env(false)
+            .base_url(format!("https://{addr}/elements/api-v2"))
+            .user_secret("u")
+            .organization_secret("o")
+            .env_proxy(false)
+            .max_retries(1)
+            .build()
+            .unwrap();
+        let create = open_connectors::CreateInstance::basic("insightly", "u", "pw-s3cr3t-9");
+        let e = c.create_instance(&create).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Connection, "{e}");
+        // The handshake failed: the create surely did not arrive, so it was tried again.
+        assert_eq!(
+            e.request_sent(),
+            Some(open_connectors::RequestSent::No),
+            "{e}"
+        );
+        let got = seen.lock().unwrap().clone();
+        assert_eq!(got.len(), 2 * round, "one hello per attempt");
+        for hello in &got {
+            assert_eq!(hello.first(), Some(&0x16), "a TLS handshake record");
+            assert!(
+                hello.windows(9).any(|w| w == b"\x08http/1.1"),
+                "ALPN offers HTTP/1.1"
+            );
+            let text = String::from_utf8_lossy(hello);
+            assert!(!text.contains("pw-s3cr3t-9") && !text.contains("POST"));
+        }
+    }
+}
