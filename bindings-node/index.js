@@ -221,6 +221,7 @@ rt.nameClasses(ERRORS)
  */
 class Instance extends rt.Model {
   static MODEL = 'Instance'
+  static FIELDS = ['id', 'name', 'token', 'createdDate', 'elementKey', 'elementId', 'tags', 'valid', 'disabled', 'maxCacheSize', 'cacheTimeToLive', 'eventsEnabled', 'traceLoggingEnabled', 'cachingEnabled', 'externalAuthentication']
   static DATE_FIELDS = ['createdDate']
   static CLASSES = ERRORS
 }
@@ -233,6 +234,7 @@ class Instance extends rt.Model {
  */
 class Element extends rt.Model {
   static MODEL = 'Element'
+  static FIELDS = ['id', 'key', 'name', 'description', 'active', 'hub', 'authenticationType', 'typeOAuth', 'image']
   static DATE_FIELDS = []
   static CLASSES = ERRORS
 }
@@ -245,6 +247,7 @@ class Element extends rt.Model {
  */
 class ConfigField extends rt.Model {
   static MODEL = 'ConfigField'
+  static FIELDS = ['key', 'name', 'required', 'type', 'default', 'description', 'hidden', 'internal']
   static DATE_FIELDS = []
   static CLASSES = ERRORS
 }
@@ -257,6 +260,7 @@ class ConfigField extends rt.Model {
  */
 class OAuth1Token extends rt.Model {
   static MODEL = 'OAuth1Token'
+  static FIELDS = ['token', 'secret']
   static DATE_FIELDS = []
   static CLASSES = ERRORS
 }
@@ -271,6 +275,7 @@ class OAuth1Token extends rt.Model {
  */
 class OAuthCallback extends rt.Model {
   static MODEL = 'OAuthCallback'
+  static FIELDS = ['code', 'state', 'oauthToken', 'oauthVerifier']
   static DATE_FIELDS = []
   static CLASSES = ERRORS
 }

@@ -123,14 +123,6 @@ function mapError(err, classes) {
   return mapped
 }
 
-/** The typed fields of a model: dates become `Date`s. */
-function typedFields(fields, dateFields) {
-  for (const key of dateFields) {
-    if (typeof fields[key] === 'number') fields[key] = new Date(fields[key])
-  }
-  return fields
-}
-
 /** Copies the own fields of `source` (a parsed JSON object) onto the model `target`. */
 function setFields(target, source) {
   if (!Object.hasOwn(source, '__proto__') && !hasMethodName(source)) {
@@ -173,14 +165,22 @@ class Model {
         throw mapError(e, Class.CLASSES)
       }
     }
-    // texts: [model name, the JSON as received, the typed fields]. The received text is
-    // kept for toJSON() (parsed afresh there: cheaper than a structured clone); one
-    // parse of it becomes the own properties the caller may change.
-    const [, rawText, fieldsText] = texts
+    // texts: [model name, the JSON as received, the typed fields' values]. The received
+    // text is kept for toJSON() (parsed afresh there: cheaper than a structured clone);
+    // one parse of it becomes the own properties the caller may change.
+    const [, rawText, valuesText] = texts
     this.#rawText = rawText
     // The received fields, then the typed ones over them (same names: the typed value).
     setFields(this, JSON.parse(rawText))
-    setFields(this, typedFields(JSON.parse(fieldsText), Class.DATE_FIELDS))
+    // The typed values come as a JSON array in the order of Class.FIELDS (the core's
+    // table): no names to write, send and parse for each model.
+    const values = JSON.parse(valuesText)
+    const names = Class.FIELDS
+    for (let i = 0; i < names.length; i++) this[names[i]] = values[i]
+    for (const key of Class.DATE_FIELDS) {
+      const millis = this[key]
+      if (typeof millis === 'number') this[key] = new Date(millis)
+    }
   }
 
   /** Rebuilds the object from the JSON it came from (e.g. a stored `toJSON()`). */
@@ -207,14 +207,14 @@ class Model {
   }
 }
 
-/** One model object from its texts `[model name, JSON as received, typed fields]`. */
+/** One model object from its texts `[model name, JSON as received, typed values]`. */
 function modelFrom(texts, models) {
   const Class = models[texts[0]]
   if (Class === undefined) throw new TypeError(`no model class ${texts[0]}`)
   return new Class(undefined, { [FROM_NATIVE]: true, texts })
 }
 
-/** Model objects from `name, json 1, fields 1, json 2, fields 2, ...` starting at `from`. */
+/** Model objects from `name, json 1, values 1, json 2, values 2, ...` starting at `from`. */
 function modelsFrom(texts, from, models) {
   const name = texts[from]
   const out = []

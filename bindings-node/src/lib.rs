@@ -110,7 +110,7 @@ impl NativeClient {
 
     /// Sends operation `name` (its table name) with `args` and per-call `options`
     /// (JSON text, Node names); resolves to `[]` for nothing, or
-    /// `[model name, the JSON as received, the typed fields as JSON]`.
+    /// `[model name, the JSON as received, the typed values as a JSON array]`.
     #[napi(catch_unwind, ts_return_type = "Promise<Array<string>>")]
     pub fn call<'env>(
         &self,
@@ -223,7 +223,7 @@ pub struct NativePager {
 #[napi]
 impl NativePager {
     /// The next page as `[next cursor or "", total count or "", model name, json 1,
-    /// fields 1, ...]`, or `null` once the listing is over.
+    /// values 1, ...]`, or `null` once the listing is over.
     #[napi(catch_unwind)]
     pub async fn next_page(&self) -> napi::Result<Option<Vec<String>>> {
         let pager = self.pager.clone();

@@ -96,7 +96,7 @@ impl Page {
     }
 
     /// The page for a binding that takes JSON text (Node): `[next cursor or "", total
-    /// count or "", model name, json 1, fields 1, json 2, fields 2, ...]`; records kept
+    /// count or "", model name, json 1, values 1, json 2, values 2, ...]`; records kept
     /// as text as `[next, total, "{}[]", the JSON array]`.
     pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
         let mut out = vec![

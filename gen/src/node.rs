@@ -236,10 +236,18 @@ fn index_js() -> String {
             .filter(|f| f.ty == FieldType::Date)
             .map(|f| format!("'{}'", camel_case(f.name)))
             .collect();
+        // The typed fields in the table's order: the core sends their values in it.
+        let typed: Vec<String> = m
+            .fields
+            .iter()
+            .filter(|f| !f.from_raw())
+            .map(|f| format!("'{}'", camel_case(f.name)))
+            .collect();
         let _ = writeln!(
             o,
-            "class {0} extends rt.Model {{\n  static MODEL = '{0}'\n  static DATE_FIELDS = [{1}]\n  static CLASSES = ERRORS\n}}",
+            "class {0} extends rt.Model {{\n  static MODEL = '{0}'\n  static FIELDS = [{1}]\n  static DATE_FIELDS = [{2}]\n  static CLASSES = ERRORS\n}}",
             m.name,
+            typed.join(", "),
             dates.join(", ")
         );
     }

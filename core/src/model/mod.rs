@@ -601,10 +601,10 @@ impl Output {
 
     /// The result for a binding that takes JSON text (Node), as one flat list:
     /// - `[]`: nothing;
-    /// - `[model name, the JSON as received, the typed fields]`: a model
+    /// - `[model name, the JSON as received, the typed values]`: a model
     ///   ([`Output::to_binding_texts`]);
     /// - `["", text]`: a text;
-    /// - `["[]", model name, json 1, fields 1, json 2, fields 2, ...]`: a list;
+    /// - `["[]", model name, json 1, values 1, json 2, values 2, ...]`: a list;
     /// - `["{}", json]`: decoded JSON of any shape;
     /// - `["<>", the response without its body ([`Response::meta`]), the body as
     ///   text]`: a whole response.
@@ -628,30 +628,22 @@ impl Output {
 
     /// The result for a binding that takes JSON text (Node): `None` for nothing, else
     /// the model's name, the JSON as received (the body itself, not re-serialized) and
-    /// the typed fields as a JSON object named as `lang` spells them, written straight
-    /// from the model (no intermediate JSON values).
-    pub fn to_binding_texts(&self, lang: Lang) -> Option<[String; 3]> {
+    /// the typed fields' values as a JSON array, in the order of the model's table
+    /// ([`Model::fields`] that are not [`Field::from_raw`]), written straight from the
+    /// model (no intermediate JSON values). Positions, not names: the binding's generated
+    /// model class holds the names (in `lang`'s spelling), so no name is written, sent or
+    /// parsed per model.
+    pub fn to_binding_texts(&self, _lang: Lang) -> Option<[String; 3]> {
         let model = self.model()?;
         let raw = utf8_text(&self.json_bytes()?);
-        let mut out: Vec<u8> = Vec::with_capacity(512);
-        out.push(b'{');
+        let mut out: Vec<u8> = Vec::with_capacity(256);
+        out.push(b'[');
         let mut first = true;
-        let mut spelled = String::with_capacity(32);
-        self.for_each_field(|name, value| {
+        self.for_each_field(|_name, value| {
             if !first {
                 out.push(b',');
             }
             first = false;
-            out.push(b'"');
-            match lang {
-                Lang::Node => {
-                    spelled.clear();
-                    crate::lang::camel_case_into(name, &mut spelled);
-                    out.extend_from_slice(spelled.as_bytes());
-                }
-                Lang::Rust | Lang::Python => out.extend_from_slice(name.as_bytes()),
-            }
-            out.extend_from_slice(b"\":");
             // Writing JSON into a Vec cannot fail.
             let _ = match value {
                 FieldValue::Texts(tags) => {
@@ -665,9 +657,9 @@ impl Output {
                 FieldValue::Null => serde_json::to_writer(&mut out, &()),
             };
         });
-        out.push(b'}');
-        let fields = utf8_text(&out);
-        Some([model.name.to_owned(), raw, fields])
+        out.push(b']');
+        let values = utf8_text(&out);
+        Some([model.name.to_owned(), raw, values])
     }
 
     /// The Instance, if that is what it is.
@@ -744,7 +736,7 @@ pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
 }
 
 /// Appends models as a binding takes them: the model name, then the received JSON and
-/// the typed fields of each (`name, json 1, fields 1, json 2, fields 2, ...`); records
+/// the typed values of each (`name, json 1, values 1, json 2, values 2, ...`); records
 /// of a hub listing as `{}, json 1, json 2, ...`.
 pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output], lang: Lang) {
     if let Some(Output::Json(_)) = items.first() {
@@ -837,7 +829,19 @@ mod tests {
         let texts = Output::Record(Box::new(rec)).to_binding_list(Lang::Node);
         assert_eq!(texts[0], "Element");
         assert_eq!(texts.len(), 3);
-        assert!(texts[2].contains("\"key\":\"k\""), "{texts:?}");
+        // The values in the table's order (the generated Node class holds the names).
+        let values: Vec<Value> = serde_json::from_str(&texts[2]).unwrap();
+        let names: Vec<&str> = ELEMENT_MODEL
+            .fields
+            .iter()
+            .filter(|f| !f.from_raw())
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(values.len(), names.len(), "{texts:?}");
+        let at = |n: &str| &values[names.iter().position(|x| *x == n).unwrap()];
+        assert_eq!(at("key"), "k");
+        assert_eq!(at("id"), 3);
+        assert_eq!(at("name"), "N");
     }
 
     #[test]
@@ -862,13 +866,28 @@ mod tests {
         assert_eq!(f["valid"], true);
         assert_eq!(out.fields(Lang::Node)["elementKey"], "sfdc");
         assert_eq!(out.raw(), raw);
-        let [name, raw_text, fields_text] = out.to_binding_texts(Lang::Node).unwrap();
+        let [name, raw_text, values_text] = out.to_binding_texts(Lang::Node).unwrap();
         assert_eq!(name, "Instance");
         assert_eq!(serde_json::from_str::<Value>(&raw_text).unwrap(), raw);
-        let fields: Value = serde_json::from_str(&fields_text).unwrap();
-        assert_eq!(fields, out.fields(Lang::Node));
-        assert_eq!(fields["createdDate"], 1000);
-        assert_eq!(fields["tags"], json!(["a", "b"]));
+        // The values, in the table's order: the same as the named fields.
+        let values: Vec<Value> = serde_json::from_str(&values_text).unwrap();
+        let named: Vec<Value> = out
+            .fields(Lang::Node)
+            .as_object()
+            .unwrap()
+            .values()
+            .cloned()
+            .collect();
+        assert_eq!(values, named);
+        assert_eq!(values.len(), names.len());
+        assert_eq!(
+            values[names.iter().position(|n| *n == "created_date").unwrap()],
+            1000
+        );
+        assert_eq!(
+            values[names.iter().position(|n| *n == "tags").unwrap()],
+            json!(["a", "b"])
+        );
         assert!(Output::Nothing.to_binding_texts(Lang::Node).is_none());
         assert!(Output::Nothing.json_bytes().is_none());
         let again: Value = serde_json::from_slice(&out.json_bytes().unwrap()).unwrap();
