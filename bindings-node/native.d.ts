@@ -15,7 +15,7 @@ export declare class NativeClient {
   /**
    * Sends operation `name` (its table name) with `args` and per-call `options`
    * (JSON text, Node names); resolves to `[]` for nothing, or
-   * `[model name, the JSON as received, the typed fields as JSON]`.
+   * `[model name, the JSON as received, the typed values as a JSON array]`.
    */
   call(name: string, args: string, options: string): Promise<Array<string>>
   /**
@@ -48,7 +48,7 @@ export declare class NativeClient {
 export declare class NativePager {
   /**
    * The next page as `[next cursor or "", total count or "", model name, json 1,
-   * fields 1, ...]`, or `null` once the listing is over.
+   * values 1, ...]`, or `null` once the listing is over.
    */
   nextPage(): Promise<Array<string> | null>
 }
