@@ -18,13 +18,6 @@ mod log;
 mod runtime;
 
 use open_connectors::Model;
-
-/// mimalloc for the module's own allocations (requests, answers, decoded models): calls
-/// on many threads allocate and free on different threads, which glibc's allocator
-/// serves with locked arenas (see benches/PROFILE.md). Python's own objects are not
-/// affected.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pyo3::prelude::*;
 
 use crate::convert::{to_json, to_py};
