@@ -233,6 +233,38 @@ fn env_proxy_url() -> Option<url::Url> {
         })
 }
 
+/// The `NO_PROXY` (else `no_proxy`) list: hosts, domains with their subdomains, IP
+/// addresses and CIDR blocks, `*` for all, reached directly (hyper-util's rules, as curl's).
+struct NoProxyList(hyper_util::client::proxy::matcher::Matcher);
+
+impl NoProxyList {
+    fn from_env() -> Self {
+        let list = std::env::var("NO_PROXY")
+            .or_else(|_| std::env::var("no_proxy"))
+            .unwrap_or_default();
+        Self::new(&list)
+    }
+
+    fn new(list: &str) -> Self {
+        // A matcher that would send every destination to a placeholder proxy, but for
+        // the listed ones: it intercepts exactly the destinations not on the list.
+        NoProxyList(
+            hyper_util::client::proxy::matcher::Matcher::builder()
+                .all("http://no-proxy.invalid:1")
+                .no(list)
+                .build(),
+        )
+    }
+
+    /// Whether `url`'s host is on the list.
+    fn bypasses(&self, url: &url::Url) -> bool {
+        let Ok(uri) = url.as_str().parse::<http::Uri>() else {
+            return false;
+        };
+        self.0.intercept(&uri).is_none()
+    }
+}
+
 /// Whether a request to `url` may go through a proxy: only `https://` (a CONNECT
 /// tunnel keeps the `Authorization` header encrypted) and never to loopback.
 pub fn may_proxy(url: &url::Url) -> bool {
@@ -288,8 +320,13 @@ impl ReqwestTransport {
         if options.env_proxy
             && let Some(proxy) = env_proxy_url()
         {
-            let p = reqwest::Proxy::custom(move |url| may_proxy(url).then(|| proxy.clone()))
-                .no_proxy(reqwest::NoProxy::from_env());
+            // reqwest 0.13 keeps the `no_proxy` of a custom proxy but never reads it: the
+            // `NO_PROXY` list is checked here, by hyper-util's matcher (the one reqwest
+            // uses for its own proxies).
+            let no_proxy = NoProxyList::from_env();
+            let p = reqwest::Proxy::custom(move |url| {
+                (may_proxy(url) && !no_proxy.bypasses(url)).then(|| proxy.clone())
+            });
             builder = builder.proxy(p);
         }
         let client = builder
@@ -401,6 +438,21 @@ impl Transport for ReqwestTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_no_proxy_list_names_hosts_domains_and_addresses() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        let list = NoProxyList::new("api.example.com, .corp.example, 10.0.0.0/8");
+        assert!(list.bypasses(&url("https://api.example.com/x")));
+        assert!(list.bypasses(&url("https://eu.api.example.com:8443/x")));
+        assert!(!list.bypasses(&url("https://xapi.example.com/x")));
+        assert!(!list.bypasses(&url("https://example.com/x")));
+        assert!(list.bypasses(&url("https://hub.corp.example/x")));
+        assert!(list.bypasses(&url("https://10.1.2.3/x")));
+        assert!(!list.bypasses(&url("https://11.1.2.3/x")));
+        assert!(NoProxyList::new("*").bypasses(&url("https://anything.example/x")));
+        assert!(!NoProxyList::new("").bypasses(&url("https://api.example.com/x")));
+    }
 
     #[test]
     fn proxies_only_for_https_and_never_loopback() {

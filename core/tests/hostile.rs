@@ -192,6 +192,34 @@ async fn proxies_carry_only_encrypted_requests() {
         "names the host: {e}"
     );
     assert_eq!(seen.lock().unwrap().len(), 1, "the proxy saw nothing more");
+
+    // NO_PROXY: the listed host and its subdomains are reached directly; a host that only
+    // ends alike still goes through the proxy.
+    // SAFETY: as above.
+    unsafe {
+        std::env::set_var("NO_PROXY", "api.example.invalid");
+    }
+    for (host, proxied) in [
+        ("api.example.invalid", false),
+        ("eu.api.example.invalid", false),
+        ("xapi.example.invalid", true),
+    ] {
+        let before = seen.lock().unwrap().len();
+        let c = client(&format!("https://{host}/elements/api-v2"), 1 << 20);
+        let e = c.get_instance(1).await.unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Connection, "{e}");
+        let got = seen.lock().unwrap().clone();
+        if proxied {
+            assert_eq!(got.len(), before + 1, "{host}: {got:?}");
+            assert!(
+                got[before].starts_with(&format!("CONNECT {host}:443 ")),
+                "{}",
+                got[before]
+            );
+        } else {
+            assert_eq!(got.len(), before, "{host} went through the proxy: {got:?}");
+        }
+    }
 }
 
 /// A server that answers each connection with one chunked 200 of `sizes[i]` bytes, in a
