@@ -131,7 +131,7 @@ impl NativeClient {
                 None => call.await,
             };
             match out {
-                Ok(out) => completion::Answer::Texts(out.to_binding_list(Lang::Node)),
+                Ok(out) => completion::Answer::Texts(out.to_binding_list()),
                 Err(e) => completion::Answer::Failed(error_payload(&e).to_string()),
             }
         })
@@ -233,7 +233,7 @@ impl NativePager {
             None => fetch.await,
         }
         .map_err(to_napi)?;
-        Ok(page.map(|p| p.to_binding_list(Lang::Node)))
+        Ok(page.map(|p| p.to_binding_list()))
     }
 }
 
@@ -245,7 +245,7 @@ pub fn parse_oauth_callback(
     expected_state: Option<String>,
 ) -> napi::Result<Vec<String>> {
     open_connectors::oauth::parse_callback(Lang::Node, &url, expected_state.as_deref())
-        .map(|o| o.to_binding_list(Lang::Node))
+        .map(|o| o.to_binding_list())
         .map_err(to_napi)
 }
 
@@ -296,10 +296,7 @@ pub fn decode_model(name: String, json: String) -> napi::Result<Vec<String>> {
         .ok_or_else(|| to_napi(Error::invalid("name", format!("no model {name:?}"))))?;
     let raw = parse(&json, "json")?;
     let out = model.decode("json", raw).map_err(to_napi)?;
-    Ok(out
-        .to_binding_texts(Lang::Node)
-        .map(Vec::from)
-        .unwrap_or_default())
+    Ok(out.to_binding_texts().map(Vec::from).unwrap_or_default())
 }
 
 /// A copy of a JSON value with every secret-looking value replaced by `[REDACTED]`,

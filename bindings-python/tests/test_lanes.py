@@ -180,6 +180,15 @@ class ClosingServer:
                         b"content-length: %d\r\n\r\n%s" % (len(body), body)
                     )
 
+    def hub(self) -> Any:
+        """An instance handle of a new client of this server."""
+        client = oc.Client(
+            base_url=f"http://127.0.0.1:{self.port}/elements/api-v2",
+            user_secret=DEFAULT_USER_SECRET,
+            organization_secret=DEFAULT_ORGANIZATION_SECRET,
+        )
+        return client.for_instance("tok-1")
+
     def close(self) -> None:
         self.listener.close()
 
@@ -190,12 +199,7 @@ def test_a_keep_alive_connection_the_server_closed_while_idle_is_not_picked() ->
     # arrived while it sat idle, so the POST goes out on a new connection.
     server = ClosingServer(idle_close=0.05)
     try:
-        client = oc.Client(
-            base_url=f"http://127.0.0.1:{server.port}/elements/api-v2",
-            user_secret=DEFAULT_USER_SECRET,
-            organization_secret=DEFAULT_ORGANIZATION_SECRET,
-        )
-        hub = client.for_instance("tok-1")
+        hub = server.hub()
         assert hub.request("POST", "/hubs/crm/contacts", json={"n": 1}).json() == {"ok": 1}
         # Back to back: the connection is reused.
         assert hub.request("POST", "/hubs/crm/contacts", json={"n": 2}).json() == {"ok": 2}
@@ -213,12 +217,7 @@ def test_a_forked_child_opens_its_own_connection_and_leaves_the_parents_alone() 
     # both processes): it builds lanes of its own. The server runs in the parent only.
     server = ClosingServer(idle_close=30)
     try:
-        client = oc.Client(
-            base_url=f"http://127.0.0.1:{server.port}/elements/api-v2",
-            user_secret=DEFAULT_USER_SECRET,
-            organization_secret=DEFAULT_ORGANIZATION_SECRET,
-        )
-        hub = client.for_instance("tok-1")
+        hub = server.hub()
         assert hub.request("POST", "/hubs/crm/contacts", json={"n": 1}).json() == {"ok": 1}
         assert server.connections == 1
         pid = os.fork()

@@ -200,19 +200,11 @@ impl Lang {
 /// `snake_case` to `camelCase` (`provider_data` -> `providerData`).
 pub fn camel_case(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
-    camel_case_into(snake, &mut out);
-    out
-}
-
-/// [`camel_case`] appended to `out` (no allocation of its own: the answers' field
-/// names are written this way, one buffer for all).
-pub fn camel_case_into(snake: &str, out: &mut String) {
-    let start = out.len();
     for word in snake.split('_') {
         if word.is_empty() {
             continue;
         }
-        if out.len() == start {
+        if out.is_empty() {
             out.push_str(word);
             continue;
         }
@@ -228,6 +220,7 @@ pub fn camel_case_into(snake: &str, out: &mut String) {
             out.push_str(chars.as_str());
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -295,10 +288,6 @@ mod tests {
         );
         assert_eq!(camel_case("element"), "element");
         assert_eq!(camel_case("_leading__and_double"), "leadingAndDouble");
-        // Appending starts a new name: its first word stays lower case.
-        let mut out = "x".to_owned();
-        camel_case_into("max_retries", &mut out);
-        assert_eq!(out, "xmaxRetries");
         assert_eq!(Lang::Node.spell("max_retries"), "maxRetries");
         assert_eq!(Lang::Python.spell("max_retries"), "max_retries");
         assert_eq!(

@@ -98,7 +98,7 @@ impl Page {
     /// The page for a binding that takes JSON text (Node): `[next cursor or "", total
     /// count or "", model name, json 1, values 1, json 2, values 2, ...]`; records kept
     /// as text as `[next, total, "{}[]", the JSON array]`.
-    pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
+    pub fn to_binding_list(&self) -> Vec<String> {
         let mut out = vec![
             self.next_cursor.clone().unwrap_or_default(),
             self.total_count.map(|n| n.to_string()).unwrap_or_default(),
@@ -108,7 +108,7 @@ impl Page {
                 out.push("{}[]".to_owned());
                 out.push(crate::model::utf8_text(text));
             }
-            None => crate::model::push_models(&mut out, &self.items, lang),
+            None => crate::model::push_models(&mut out, &self.items),
         }
         out
     }
@@ -705,7 +705,7 @@ mod tests {
         );
         let p = Page::new(items, None, Some("A".into()), Some(9), None);
         assert_eq!(p.len(), 2);
-        let texts = p.to_binding_list(Lang::Node);
+        let texts = p.to_binding_list();
         assert_eq!(&texts[..3], &["A", "9", "Element"]);
         assert_eq!(texts.len(), 3 + 4);
         // Records kept as text: the array once, counted.
@@ -714,7 +714,7 @@ mod tests {
         assert_eq!((p.len(), p.is_empty(), p.items.len()), (2, false, 0));
         assert_eq!(p.records_text(), Some(&br#"[{"a":1},{"b":"x"}]"#[..]));
         assert_eq!(
-            p.to_binding_list(Lang::Node),
+            p.to_binding_list(),
             ["", "", "{}[]", r#"[{"a":1},{"b":"x"}]"#]
         );
         let dbg = format!("{p:?}");

@@ -119,8 +119,9 @@ async fn a_server_that_echoes_the_request_leaks_no_secret() {
     assert!(e.to_string().contains("header was User"), "{e}");
 }
 
-/// A fake proxy: records what it is sent, answers 403.
-fn fake_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+/// A server that keeps the first bytes each connection sends (at most 4 KiB), answers
+/// `reply` and closes the connection.
+fn first_bytes_server(reply: &'static [u8]) -> (std::net::SocketAddr, Arc<Mutex<Vec<Vec<u8>>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -130,14 +131,26 @@ fn fake_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
             let Ok(mut s) = stream else { return };
             let mut buf = vec![0u8; 4096];
             let n = s.read(&mut buf).unwrap_or(0);
-            record
-                .lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-            let _ = s.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+            record.lock().unwrap().push(buf[..n].to_vec());
+            let _ = s.write_all(reply);
         }
     });
+    (addr, seen)
+}
+
+/// A fake proxy: records what it is sent, answers 403.
+fn fake_proxy() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
+    let (addr, seen) = first_bytes_server(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
     (format!("http://{addr}"), seen)
+}
+
+/// What the fake proxy was sent, as text.
+fn texts(seen: &Mutex<Vec<Vec<u8>>>) -> Vec<String> {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -160,7 +173,7 @@ async fn proxies_carry_only_encrypted_requests() {
     let remote = client("https://api.example.invalid/elements/api-v2", 1 << 20);
     let e = remote.get_instance(1).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::Connection, "{e}");
-    let got = seen.lock().unwrap().clone();
+    let got = texts(&seen);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(
         got[0].starts_with("CONNECT api.example.invalid:443 "),
@@ -208,7 +221,7 @@ async fn proxies_carry_only_encrypted_requests() {
         let c = client(&format!("https://{host}/elements/api-v2"), 1 << 20);
         let e = c.get_instance(1).await.unwrap_err();
         assert_eq!(e.code(), ErrorCode::Connection, "{e}");
-        let got = seen.lock().unwrap().clone();
+        let got = texts(&seen);
         if proxied {
             assert_eq!(got.len(), before + 1, "{host}: {got:?}");
             assert!(
@@ -296,27 +309,10 @@ async fn a_body_cut_short_says_the_body_could_not_be_read() {
     assert!(e.to_string().contains("could not connect"), "{e}");
 }
 
-/// A server that keeps the first bytes each connection sends (a TLS ClientHello) and
-/// closes it, as a server that does not speak TLS would.
-fn hello_catcher() -> (std::net::SocketAddr, Arc<Mutex<Vec<Vec<u8>>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let mut buf = vec![0u8; 4096];
-            let n = s.read(&mut buf).unwrap_or(0);
-            record.lock().unwrap().push(buf[..n].to_vec());
-        }
-    });
-    (addr, seen)
-}
-
 #[tokio::test]
 async fn https_offers_tls_with_http1_and_a_failed_handshake_is_a_request_not_sent() {
-    let (addr, seen) = hello_catcher();
+    // A server that does not speak TLS: it keeps the ClientHello and closes.
+    let (addr, seen) = first_bytes_server(b"");
     // Two clients of the process: the TLS settings are built once and shared.
     for round in 1..=2 {
         let c = Client::builder()

@@ -238,9 +238,7 @@ fn index_js() -> String {
             .collect();
         // The typed fields in the table's order: the core sends their values in it.
         let typed: Vec<String> = m
-            .fields
-            .iter()
-            .filter(|f| !f.from_raw())
+            .typed_fields()
             .map(|f| format!("'{}'", camel_case(f.name)))
             .collect();
         let _ = writeln!(

@@ -79,6 +79,12 @@ impl Field {
 }
 
 impl Model {
+    /// The typed fields the core decodes (not [`Field::from_raw`]), in the table's order:
+    /// the order of [`Output::for_each_field`] and of [`Output::to_binding_texts`]' values.
+    pub fn typed_fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| !f.from_raw())
+    }
+
     /// The model by name.
     pub fn named(name: &str) -> Option<&'static Model> {
         MODELS.iter().find(|m| m.name == name)
@@ -608,7 +614,7 @@ impl Output {
     /// - `["{}", json]`: decoded JSON of any shape;
     /// - `["<>", the response without its body ([`Response::meta`]), the body as
     ///   text]`: a whole response.
-    pub fn to_binding_list(&self, lang: Lang) -> Vec<String> {
+    pub fn to_binding_list(&self) -> Vec<String> {
         match self {
             Output::Nothing => Vec::new(),
             Output::Text(t) => vec![String::new(), t.clone()],
@@ -616,13 +622,12 @@ impl Output {
             Output::Response(r) => vec!["<>".to_owned(), r.meta().to_string(), r.text()],
             Output::List(items) => {
                 let mut out = vec!["[]".to_owned()];
-                push_models(&mut out, items, lang);
+                push_models(&mut out, items);
                 out
             }
-            Output::Instance(_) | Output::Record(_) => self
-                .to_binding_texts(lang)
-                .map(Vec::from)
-                .unwrap_or_default(),
+            Output::Instance(_) | Output::Record(_) => {
+                self.to_binding_texts().map(Vec::from).unwrap_or_default()
+            }
         }
     }
 
@@ -631,9 +636,9 @@ impl Output {
     /// the typed fields' values as a JSON array, in the order of the model's table
     /// ([`Model::fields`] that are not [`Field::from_raw`]), written straight from the
     /// model (no intermediate JSON values). Positions, not names: the binding's generated
-    /// model class holds the names (in `lang`'s spelling), so no name is written, sent or
-    /// parsed per model.
-    pub fn to_binding_texts(&self, _lang: Lang) -> Option<[String; 3]> {
+    /// model class holds the names (in its language's spelling), so no name is written,
+    /// sent or parsed per model.
+    pub fn to_binding_texts(&self) -> Option<[String; 3]> {
         let model = self.model()?;
         let raw = utf8_text(&self.json_bytes()?);
         let mut out: Vec<u8> = Vec::with_capacity(256);
@@ -658,7 +663,9 @@ impl Output {
             };
         });
         out.push(b']');
-        let values = utf8_text(&out);
+        // serde_json writes UTF-8: no check or copy needed, but never a panic either.
+        let values = String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Some([model.name.to_owned(), raw, values])
     }
 
@@ -738,7 +745,7 @@ pub(crate) fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
 /// Appends models as a binding takes them: the model name, then the received JSON and
 /// the typed values of each (`name, json 1, values 1, json 2, values 2, ...`); records
 /// of a hub listing as `{}, json 1, json 2, ...`.
-pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output], lang: Lang) {
+pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output]) {
     if let Some(Output::Json(_)) = items.first() {
         // Records of a hub listing: `{}`, then the JSON text of each.
         out.reserve(1 + items.len());
@@ -754,9 +761,9 @@ pub(crate) fn push_models(out: &mut Vec<String>, items: &[Output], lang: Lang) {
     let name = items.first().and_then(Output::model).map_or("", |m| m.name);
     out.push(name.to_owned());
     for item in items {
-        if let Some([_, raw, fields]) = item.to_binding_texts(lang) {
+        if let Some([_, raw, values]) = item.to_binding_texts() {
             out.push(raw);
-            out.push(fields);
+            out.push(values);
         }
     }
 }
@@ -813,30 +820,25 @@ mod tests {
     fn outputs_as_the_bindings_take_them() {
         assert_eq!(Output::Text("u".into()).as_text(), Some("u"));
         assert_eq!(Output::Nothing.as_text(), None);
-        assert!(Output::Nothing.to_binding_list(Lang::Node).is_empty());
+        assert!(Output::Nothing.to_binding_list().is_empty());
         assert_eq!(
-            Output::Text("https://x".into()).to_binding_list(Lang::Node),
+            Output::Text("https://x".into()).to_binding_list(),
             ["", "https://x"]
         );
         assert_eq!(
-            Output::Json(json!({"a": [1, null]})).to_binding_list(Lang::Node),
+            Output::Json(json!({"a": [1, null]})).to_binding_list(),
             ["{}", r#"{"a":[1,null]}"#]
         );
         let list = Output::List(vec![Output::Json(json!(1)), Output::Json(json!("b"))]);
-        assert_eq!(list.to_binding_list(Lang::Node), ["[]", "{}", "1", "\"b\""]);
+        assert_eq!(list.to_binding_list(), ["[]", "{}", "1", "\"b\""]);
         let rec =
             Record::from_json(&ELEMENT_MODEL, json!({"id": 3, "key": "k", "name": "N"})).unwrap();
-        let texts = Output::Record(Box::new(rec)).to_binding_list(Lang::Node);
+        let texts = Output::Record(Box::new(rec)).to_binding_list();
         assert_eq!(texts[0], "Element");
         assert_eq!(texts.len(), 3);
         // The values in the table's order (the generated Node class holds the names).
         let values: Vec<Value> = serde_json::from_str(&texts[2]).unwrap();
-        let names: Vec<&str> = ELEMENT_MODEL
-            .fields
-            .iter()
-            .filter(|f| !f.from_raw())
-            .map(|f| f.name)
-            .collect();
+        let names: Vec<&str> = ELEMENT_MODEL.typed_fields().map(|f| f.name).collect();
         assert_eq!(values.len(), names.len(), "{texts:?}");
         let at = |n: &str| &values[names.iter().position(|x| *x == n).unwrap()];
         assert_eq!(at("key"), "k");
@@ -851,12 +853,7 @@ mod tests {
                          "brandNew": 1});
         let out = INSTANCE_MODEL.decode("data", raw.clone()).unwrap();
         let f = out.fields(Lang::Python);
-        let names: Vec<&str> = INSTANCE_MODEL
-            .fields
-            .iter()
-            .filter(|f| !f.from_raw())
-            .map(|f| f.name)
-            .collect();
+        let names: Vec<&str> = INSTANCE_MODEL.typed_fields().map(|f| f.name).collect();
         let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(names, keys);
         assert_eq!(f["id"], 7);
@@ -866,7 +863,7 @@ mod tests {
         assert_eq!(f["valid"], true);
         assert_eq!(out.fields(Lang::Node)["elementKey"], "sfdc");
         assert_eq!(out.raw(), raw);
-        let [name, raw_text, values_text] = out.to_binding_texts(Lang::Node).unwrap();
+        let [name, raw_text, values_text] = out.to_binding_texts().unwrap();
         assert_eq!(name, "Instance");
         assert_eq!(serde_json::from_str::<Value>(&raw_text).unwrap(), raw);
         // The values, in the table's order: the same as the named fields.
@@ -888,7 +885,7 @@ mod tests {
             values[names.iter().position(|n| *n == "tags").unwrap()],
             json!(["a", "b"])
         );
-        assert!(Output::Nothing.to_binding_texts(Lang::Node).is_none());
+        assert!(Output::Nothing.to_binding_texts().is_none());
         assert!(Output::Nothing.json_bytes().is_none());
         let again: Value = serde_json::from_slice(&out.json_bytes().unwrap()).unwrap();
         assert_eq!(again, raw);

@@ -164,7 +164,7 @@ impl Record {
             ));
         };
         let mut values = Vec::with_capacity(model.fields.len());
-        for field in model.fields.iter().filter(|f| !f.from_raw()) {
+        for field in model.typed_fields() {
             let found = field
                 .wire
                 .and_then(|w| lookup(object, w))
