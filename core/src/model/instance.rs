@@ -139,7 +139,13 @@ impl Instance {
                 json_kind(&v)
             )));
         }
-        let mut instance: Instance = serde_json::from_slice(&body)?;
+        // One UTF-8 check of the whole body, then strings are read without checking
+        // each again (and borrowed where they have no escapes). Invalid UTF-8 takes
+        // the byte reader, whose error says where.
+        let mut instance: Instance = match std::str::from_utf8(&body) {
+            Ok(text) => serde_json::from_str(text)?,
+            Err(_) => serde_json::from_slice(&body)?,
+        };
         // Unknown fields were skipped without a depth limit; `raw()` parses them into
         // a `Value`, which has one. Fail now rather than lose them then.
         if crate::model::nests_deeper_than(&body, crate::model::MAX_JSON_DEPTH) {
@@ -387,7 +393,7 @@ mod de {
     use serde::{Deserialize, Deserializer, de::Error};
     use serde_json::Value;
 
-    use crate::model::json_kind;
+    use crate::model::scalar::Scalar;
 
     pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
     where
@@ -397,42 +403,50 @@ mod de {
         Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
     }
 
-    fn to_int<E: Error>(v: &Value) -> Result<Option<i64>, E> {
+    fn to_int<E: Error>(v: Scalar<'_>) -> Result<Option<i64>, E> {
         match v {
-            Value::Null => Ok(None),
-            Value::Number(n) => n
-                .as_i64()
+            Scalar::Null => Ok(None),
+            Scalar::I64(i) => Ok(Some(i)),
+            Scalar::U64(u) => i64::try_from(u)
                 .map(Some)
-                .ok_or_else(|| E::custom(format!("expected an integer, got {n}"))),
-            Value::String(s) if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) => s
+                .map_err(|_| E::custom(format!("expected an integer, got {u}"))),
+            Scalar::F64(f) => Err(E::custom(format!(
+                "expected an integer, got {}",
+                serde_json::Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string())
+            ))),
+            Scalar::Str(s) if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) => s
                 .parse()
                 .map(Some)
                 .map_err(|_| E::custom("integer out of range")),
+            Scalar::Other(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| E::custom(format!("expected an integer, got {n}"))),
             other => Err(E::custom(format!(
                 "expected an integer, got {}",
-                json_kind(other)
+                other.kind()
             ))),
         }
     }
 
     pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-        to_int(&Value::deserialize(d)?)?
+        to_int(Scalar::deserialize(d)?)?
             .ok_or_else(|| D::Error::custom("expected an integer, got null"))
     }
 
     pub fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        to_int(&Value::deserialize(d)?)
+        to_int(Scalar::deserialize(d)?)
     }
 
     pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Null => Ok(None),
-            Value::Bool(b) => Ok(Some(b)),
-            Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        match Scalar::deserialize(d)? {
+            Scalar::Null => Ok(None),
+            Scalar::Bool(b) => Ok(Some(b)),
+            Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
             other => Err(D::Error::custom(format!(
                 "expected a boolean, got {}",
-                json_kind(&other)
+                other.kind()
             ))),
         }
     }
@@ -492,6 +506,136 @@ mod tests {
         let extra: Vec<_> = i.extra().map(|(k, _)| k.as_str()).collect();
         assert_eq!(extra, ["brandNewField"]);
         assert_eq!(i.raw()["brandNewField"], json!({"x": 1}));
+    }
+
+    /// Decodes the seed with `key` set to the JSON text `value`, from bytes (the path of
+    /// every answer) and from a `Value` (`from_json`), which must agree.
+    fn with_field(key: &str, value: &str) -> Result<Instance, String> {
+        let mut without = seed();
+        without.as_object_mut().unwrap().remove(key);
+        let mut text = serde_json::to_string(&without).unwrap();
+        text.insert_str(1, &format!("{key:?}:{value},"));
+        let from_body = Instance::from_body(Bytes::from(text.clone())).map_err(|e| e.to_string());
+        let mut v = seed();
+        v[key] = serde_json::from_str(value).unwrap();
+        let from_json = Instance::from_json(v).map_err(|e| e.to_string());
+        match (&from_body, &from_json) {
+            (Ok(a), Ok(b)) => assert_eq!(
+                (a.id, a.element_id, a.valid, a.created_date.clone()),
+                (b.id, b.element_id, b.valid, b.created_date.clone()),
+                "{key}: {value}"
+            ),
+            (Err(a), Err(b)) => assert_eq!(a.split(" at line").next(), Some(&b[..]), "{value}"),
+            _ => panic!("{key}: {value}: {from_body:?} against {from_json:?}"),
+        }
+        from_body
+    }
+
+    #[test]
+    fn lenient_scalars_at_their_boundaries() {
+        let id = |v: &str| with_field("id", v).map(|i| i.id);
+        assert_eq!(id("9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(id("-9223372036854775808"), Ok(i64::MIN));
+        let e = id("9223372036854775808").unwrap_err();
+        assert!(
+            e.starts_with("expected an integer, got 9223372036854775808"),
+            "{e}"
+        );
+        assert_eq!(id(r#""9223372036854775807""#), Ok(i64::MAX));
+        assert!(
+            id(r#""9223372036854775808""#)
+                .unwrap_err()
+                .starts_with("integer out of range")
+        );
+        assert_eq!(id(r#""0""#), Ok(0));
+        assert_eq!(id(r#""\u0037""#), Ok(7), "an escaped string is read too");
+        for (text, kind) in [
+            ("1.5", "1.5"),
+            ("1e400", "1e+400"),
+            (r#""""#, "a string"),
+            (r#""-1""#, "a string"),
+            (r#"" 1""#, "a string"),
+            ("true", "a boolean"),
+            ("[1]", "an array"),
+            (r#"{"a":1}"#, "an object"),
+            ("null", "null"),
+        ] {
+            let e = id(text).unwrap_err();
+            assert!(
+                e.starts_with(&format!("expected an integer, got {kind}")),
+                "{text}: {e}"
+            );
+        }
+        let element_id = |v: &str| with_field("elementId", v).map(|i| i.element_id);
+        assert_eq!(element_id("null"), Ok(None));
+        assert_eq!(element_id("-1"), Ok(Some(-1)));
+        assert!(element_id("[]").is_err());
+
+        let valid = |v: &str| with_field("valid", v).map(|i| i.valid);
+        assert_eq!(valid("true"), Ok(Some(true)));
+        assert_eq!(valid(r#""FALSE""#), Ok(Some(false)));
+        assert_eq!(valid(r#""tru\u0065""#), Ok(Some(true)));
+        assert_eq!(valid("null"), Ok(None));
+        for (text, kind) in [
+            ("1", "a number"),
+            (r#""yes""#, "a string"),
+            ("{}", "an object"),
+        ] {
+            let e = valid(text).unwrap_err();
+            assert!(
+                e.starts_with(&format!("expected a boolean, got {kind}")),
+                "{text}: {e}"
+            );
+        }
+
+        let date = |v: &str| with_field("createdDate", v).map(|i| i.created_date);
+        assert_eq!(date("-1"), Ok(Some(Timestamp::EpochMillis(-1))));
+        assert_eq!(
+            date("9223372036854775807"),
+            Ok(Some(Timestamp::EpochMillis(i64::MAX)))
+        );
+        assert_eq!(
+            date("1.5e12"),
+            Ok(Some(Timestamp::EpochMillis(1_500_000_000_000)))
+        );
+        assert!(
+            date("9223372036854775808")
+                .unwrap_err()
+                .starts_with("timestamp out of range")
+        );
+        assert!(
+            date("9.2e18")
+                .unwrap_err()
+                .starts_with("timestamp out of range")
+        );
+        assert_eq!(
+            date("9.1e18"),
+            Ok(Some(Timestamp::EpochMillis(9_100_000_000_000_000_000)))
+        );
+        assert_eq!(date("null"), Ok(None));
+        assert_eq!(
+            date(r#""x\ty""#),
+            Ok(Some(Timestamp::Text("x\ty".to_owned())))
+        );
+        let e = date("true").unwrap_err();
+        assert!(
+            e.starts_with("expected a date as text or epoch milliseconds, got a boolean"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_takes_the_byte_reader() {
+        // In a known field: an error, as before.
+        let mut text = serde_json::to_vec(&seed()).unwrap();
+        let at = text.windows(3).position(|w| w == b"New").unwrap();
+        text[at] = 0xff;
+        assert!(Instance::from_body(Bytes::from(text)).is_err());
+        // In an unknown field the byte reader skips it unread; the typed fields decode.
+        let mut text = serde_json::to_vec(&seed()).unwrap();
+        text.splice(1..1, b"\"x\":\"\xff\",".iter().copied());
+        let i = Instance::from_body(Bytes::from(text)).unwrap();
+        assert_eq!(i.id, 477858);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod instance;
 mod record;
 mod response;
+mod scalar;
 mod time;
 
 pub use instance::{ElementSummary, FieldValue, INSTANCE_FIELDS, Instance, InstanceUser, Tag};

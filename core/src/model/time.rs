@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::model::json_kind;
+use crate::model::scalar::Scalar;
 
 /// A date the platform sends either as ISO 8601 text or as epoch milliseconds.
 /// The text is kept exactly as received.
@@ -18,20 +18,28 @@ pub enum Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(Timestamp::Text(s)),
-            Value::Number(n) => n
-                .as_i64()
+        let millis = |n: &serde_json::Number| {
+            n.as_i64()
                 .or_else(|| {
                     n.as_f64()
                         .filter(|f| f.is_finite() && f.abs() < 9.2e18)
                         .map(|f| f as i64)
                 })
                 .map(Timestamp::EpochMillis)
-                .ok_or_else(|| serde::de::Error::custom("timestamp out of range")),
+                .ok_or_else(|| serde::de::Error::custom("timestamp out of range"))
+        };
+        match Scalar::deserialize(d)? {
+            Scalar::Str(s) => Ok(Timestamp::Text(s.into_owned())),
+            Scalar::I64(i) => Ok(Timestamp::EpochMillis(i)),
+            Scalar::U64(u) => millis(&serde_json::Number::from(u)),
+            Scalar::F64(f) => match serde_json::Number::from_f64(f) {
+                Some(n) => millis(&n),
+                None => Err(serde::de::Error::custom("timestamp out of range")),
+            },
+            Scalar::Other(Value::Number(n)) => millis(&n),
             other => Err(serde::de::Error::custom(format!(
                 "expected a date as text or epoch milliseconds, got {}",
-                json_kind(&other)
+                other.kind()
             ))),
         }
     }
