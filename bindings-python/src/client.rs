@@ -155,7 +155,9 @@ impl NativeClient {
     {
         let lane = match self.take_lane().map_err(|e| to_pyerr(py, &e))? {
             Ok(lane) => lane,
-            Err(shared) => return runtime::wait(py, call(shared)),
+            // Boxed: the call's state machine is several kilobytes, and spawning moves a
+            // future more than once; a box moves as a pointer.
+            Err(shared) => return runtime::wait(py, Box::pin(call(shared))),
         };
         match lane.drive(py, call) {
             Ok(Ok(value)) => {
@@ -244,11 +246,12 @@ impl NativeClient {
         let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
         let client = self.client().map_err(|e| to_pyerr(py, &e))?;
         log::refresh(py);
-        let task = async move {
+        // Boxed, as in `on_lane`.
+        let task = Box::pin(async move {
             Outcome::Done(Box::new(
                 client.call_with(Lang::Python, &name, args, &options).await,
             ))
-        };
+        });
         future_on_loop(py, event_loop, task)
     }
 
