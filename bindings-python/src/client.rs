@@ -34,11 +34,14 @@ fn python_version(py: Python<'_>) -> String {
 }
 
 /// At most this many sync calls of one client run on lanes at once (`lane`); the
-/// others are handed to the shared runtime's worker. Measured with 64 threads calling
-/// at once (`make bench`, client on one CPU): 64 lanes cost 122 µs of CPU per call, the
-/// shared runtime alone 80 µs, 2 lanes 71 µs, 4 and 8 lanes 46–53 µs, 16 lanes 53 µs,
-/// 32 lanes 68 µs. Each lane's thread wakes for its own answer and then queues for the
-/// GIL; the shared worker reads many answers per wake-up and needs no GIL.
+/// others are handed to the shared runtime's worker, and while any call runs there, new
+/// calls go there too (`take_lane`). Measured with 64 threads calling at once (`make
+/// bench`, client on one CPU): lanes for every call cost as much CPU per call as the
+/// shared runtime alone or 4 lanes (35-54 µs against 34-42, run to run), and 4 lanes
+/// taken back call after call by their threads left the others a p99 of 13-15 ms;
+/// sending every call to the shared runtime while one runs there gave 8-10 % more calls
+/// per second and a p99 of 3.4-3.9 ms. Each lane's thread wakes for its own answer and
+/// then queues for the GIL; the shared worker reads many answers per wake-up.
 const LANES_AT_ONCE: usize = 4;
 
 struct Slot {
@@ -49,6 +52,8 @@ struct Slot {
     lanes: Lanes,
     /// How many lanes are in use (taken and not given back).
     lanes_busy: usize,
+    /// How many sync calls are running on the shared runtime (not on lanes).
+    shared_busy: usize,
 }
 
 /// The native client: settings, and the core client of this process.
@@ -157,7 +162,11 @@ impl NativeClient {
             Ok(lane) => lane,
             // Boxed: the call's state machine is several kilobytes, and spawning moves a
             // future more than once; a box moves as a pointer.
-            Err(shared) => return runtime::wait(py, Box::pin(call(shared))),
+            Err(shared) => {
+                let result = runtime::wait(py, Box::pin(call(shared)));
+                self.release_shared();
+                return result;
+            }
         };
         match lane.drive(py, call) {
             Ok(Ok(value)) => {
@@ -181,19 +190,23 @@ impl NativeClient {
         }
     }
 
-    /// An idle lane of this client or a new one (built outside the lock); or, when
-    /// [`LANES_AT_ONCE`] are in use, the client of the shared runtime (`Err`).
+    /// An idle lane of this client or a new one (built outside the lock); or the client
+    /// of the shared runtime (`Err`, counted in `shared_busy` until
+    /// [`release_shared`](Self::release_shared)) when [`LANES_AT_ONCE`] are in use, or
+    /// while any call runs there: the shared runtime's callers are then served in
+    /// turn, not after the lane holders, who would otherwise take their lanes back at
+    /// once, call after call.
     fn take_lane(&self) -> Result<Result<Lane, Client>, Error> {
         let client = {
             let mut slot = self.lock_current()?;
-            if slot.lanes_busy < LANES_AT_ONCE
-                && let Some(lane) = slot.lanes.take()
-            {
+            let lanes_open = slot.lanes_busy < LANES_AT_ONCE && slot.shared_busy == 0;
+            if lanes_open && let Some(lane) = slot.lanes.take() {
                 slot.lanes_busy += 1;
                 return Ok(Ok(lane));
             }
             let shared = slot.client.clone().ok_or(Error::ClientClosed)?;
-            if slot.lanes_busy >= LANES_AT_ONCE {
+            if !lanes_open {
+                slot.shared_busy += 1;
                 return Ok(Err(shared));
             }
             slot.lanes_busy += 1;
@@ -206,6 +219,13 @@ impl NativeClient {
                 Err(e)
             }
         }
+    }
+
+    /// Counts a call that [`take_lane`](Self::take_lane) sent to the shared runtime as
+    /// finished.
+    fn release_shared(&self) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.shared_busy = slot.shared_busy.saturating_sub(1);
     }
 
     /// Counts a lane taken by [`take_lane`](Self::take_lane) as no longer in use.
@@ -280,8 +300,9 @@ impl NativeClient {
             let built = self.builder.clone().build()?;
             std::mem::forget(slot.client.replace(built));
             std::mem::forget(slot.lanes.take_all());
-            // The calls on lanes in the parent are not in this process.
+            // The calls in the parent are not in this process.
             slot.lanes_busy = 0;
+            slot.shared_busy = 0;
             slot.pid = pid;
         }
         Ok(slot)
@@ -310,6 +331,7 @@ impl NativeClient {
                 client: Some(client),
                 lanes: Lanes::default(),
                 lanes_busy: 0,
+                shared_busy: 0,
             })),
             instance: None,
         })
