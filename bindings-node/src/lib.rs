@@ -126,17 +126,20 @@ impl NativeClient {
         let log = self.log.clone();
         // Boxed: the call's state machine is several kilobytes, and spawning moves a
         // future more than once (into the task, into its cell); a box moves as a pointer.
-        completion::start(env, Box::pin(async move {
-            let call = client.call_with(Lang::Node, &name, args, &options);
-            let out = match log {
-                Some(d) => call.with_subscriber(d).await,
-                None => call.await,
-            };
-            match out {
-                Ok(out) => completion::Answer::Texts(out.to_binding_list()),
-                Err(e) => completion::Answer::Failed(error_payload(&e).to_string()),
-            }
-        }))
+        completion::start(
+            env,
+            Box::pin(async move {
+                let call = client.call_with(Lang::Node, &name, args, &options);
+                let out = match log {
+                    Some(d) => call.with_subscriber(d).await,
+                    None => call.await,
+                };
+                match out {
+                    Ok(out) => completion::Answer::Texts(out.to_binding_list()),
+                    Err(e) => completion::Answer::Failed(error_payload(&e).to_string()),
+                }
+            }),
+        )
     }
 
     /// The request operation `name` would send with `args` and `options` (JSON text,
