@@ -38,22 +38,52 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 /// Converts the value of argument `field` to JSON.
 pub fn to_json(obj: &Bound<'_, PyAny>, field: &str) -> Result<Value, Error> {
-    let mut path = field.to_owned();
-    convert(obj, field, &mut path, 0)
+    convert(obj, 0).map_err(|bad| {
+        // The place is spelled only now, for the error: a call that converts fine
+        // formats no keys or indexes.
+        let mut path = field.to_owned();
+        for step in bad.path.iter().rev() {
+            let _ = match step {
+                Step::Key(key) => write!(path, "[{key:?}]"),
+                Step::Index(i) => write!(path, "[{i}]"),
+            };
+        }
+        invalid(field, &path, bad.reason)
+    })
 }
 
-fn convert(
-    obj: &Bound<'_, PyAny>,
-    field: &str,
-    path: &mut String,
-    depth: usize,
-) -> Result<Value, Error> {
+/// One step into a value: a dict's key or a list's index.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Why a value cannot be JSON, and where: the steps from the place up to the argument
+/// (innermost first, pushed as the error goes up).
+struct Bad {
+    path: Vec<Step>,
+    reason: String,
+}
+
+impl Bad {
+    fn new(reason: String) -> Bad {
+        Bad {
+            path: Vec::new(),
+            reason,
+        }
+    }
+
+    fn at(mut self, step: Step) -> Bad {
+        self.path.push(step);
+        self
+    }
+}
+
+fn convert(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Bad> {
     if depth > MAX_DEPTH {
-        return Err(invalid(
-            field,
-            path,
-            format!("nested deeper than {MAX_DEPTH} levels (or contains itself)"),
-        ));
+        return Err(Bad::new(format!(
+            "nested deeper than {MAX_DEPTH} levels (or contains itself)"
+        )));
     }
     if obj.is_none() {
         return Ok(Value::Null);
@@ -62,13 +92,9 @@ fn convert(
         return Ok(Value::Bool(b.is_true()));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        let s = s.to_cow().map_err(|_| {
-            invalid(
-                field,
-                path,
-                "is not valid Unicode (lone surrogate)".to_owned(),
-            )
-        })?;
+        let s = s
+            .to_cow()
+            .map_err(|_| Bad::new("is not valid Unicode (lone surrogate)".to_owned()))?;
         return Ok(Value::String(s.into_owned()));
     }
     if obj.is_instance_of::<PyInt>() {
@@ -78,51 +104,38 @@ fn convert(
         if let Ok(u) = obj.extract::<u64>() {
             return Ok(Value::Number(u.into()));
         }
-        return Err(invalid(
-            field,
-            path,
+        return Err(Bad::new(
             "the integer is out of range (JSON integers here must fit in 64 bits)".to_owned(),
         ));
     }
     if obj.is_instance_of::<PyFloat>() {
         let f: f64 = obj
             .extract()
-            .map_err(|_| invalid(field, path, "is not a float".to_owned()))?;
+            .map_err(|_| Bad::new("is not a float".to_owned()))?;
         return Number::from_f64(f).map(Value::Number).ok_or_else(|| {
-            invalid(
-                field,
-                path,
-                "a float must be finite (NaN and infinity are not JSON)".to_owned(),
-            )
+            Bad::new("a float must be finite (NaN and infinity are not JSON)".to_owned())
         });
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         let mut map = Map::with_capacity(dict.len());
-        let base = path.len();
         for (key, value) in dict.iter() {
             let key = match key.cast::<PyString>() {
                 Ok(k) => k.to_cow().map_err(|_| {
-                    invalid(
-                        field,
-                        path,
-                        "a key is not valid Unicode (lone surrogate)".to_owned(),
-                    )
+                    Bad::new("a key is not valid Unicode (lone surrogate)".to_owned())
                 })?,
                 Err(_) => {
-                    return Err(invalid(
-                        field,
-                        path,
-                        format!(
-                            "dict keys must be str, found a key of type {}",
-                            type_name(&key)
-                        ),
-                    ));
+                    return Err(Bad::new(format!(
+                        "dict keys must be str, found a key of type {}",
+                        type_name(&key)
+                    )));
                 }
             };
-            let _ = write!(path, "[{:?}]", key.as_ref());
-            let v = convert(&value, field, path, depth + 1)?;
-            path.truncate(base);
-            map.insert(key.into_owned(), v);
+            match convert(&value, depth + 1) {
+                Ok(v) => {
+                    map.insert(key.into_owned(), v);
+                }
+                Err(bad) => return Err(bad.at(Step::Key(key.into_owned()))),
+            }
         }
         return Ok(Value::Object(map));
     }
@@ -135,22 +148,15 @@ fn convert(
     };
     if let Some(items) = items {
         let mut out = Vec::with_capacity(items.len());
-        let base = path.len();
         for (i, item) in items.iter().enumerate() {
-            let _ = write!(path, "[{i}]");
-            out.push(convert(item, field, path, depth + 1)?);
-            path.truncate(base);
+            out.push(convert(item, depth + 1).map_err(|bad| bad.at(Step::Index(i)))?);
         }
         return Ok(Value::Array(out));
     }
-    Err(invalid(
-        field,
-        path,
-        format!(
-            "values of type {} are not supported; use dict (str keys), list, tuple, str, int, float, bool or None",
-            type_name(obj)
-        ),
-    ))
+    Err(Bad::new(format!(
+        "values of type {} are not supported; use dict (str keys), list, tuple, str, int, float, bool or None",
+        type_name(obj)
+    )))
 }
 
 /// Converts JSON to plain Python objects (dict, list, str, int, float, bool, None).

@@ -294,12 +294,34 @@ def test_bad_elements(sb: Sandbox, element: Any) -> None:
     assert e.value.field == "element"
 
 
+def test_the_message_names_the_place_of_a_bad_value_not_the_value(sb: Sandbox) -> None:
+    c = client(sb)
+    with pytest.raises(oc.InvalidInputError) as e:
+        c.create_instance("insightly", configuration={"ok": "s3cr3t", "a": [1, {"b\\": {1, 2}}]})
+    assert e.value.field == "configuration"
+    assert str(e.value).endswith(
+        'configuration["a"][1]["b\\\\"]: values of type set are not supported; '
+        "use dict (str keys), list, tuple, str, int, float, bool or None"
+    ), str(e.value)
+    assert "s3cr3t" not in str(e.value)
+    with pytest.raises(oc.InvalidInputError) as e:
+        c.create_instance("insightly", tags=["ok", ("x", math.nan)])  # type: ignore[list-item]
+    assert 'tags[1][1]: a float must be finite' in str(e.value), str(e.value)
+    with pytest.raises(oc.InvalidInputError) as e:
+        c.create_instance("insightly", name=2**64)  # type: ignore[arg-type]
+    assert str(e.value) == (
+        "invalid input: name: the integer is out of range (JSON integers here must fit in 64 bits)"
+    ), "a top-level argument is named once, by its field"
+    assert sb.journal() == []
+
+
 def test_self_referencing_values_are_refused(sb: Sandbox) -> None:
     loop: Any = []
     loop.append(loop)
     with pytest.raises(oc.InvalidInputError) as e:
         client(sb).create_instance("insightly", configuration={"x": loop})
     assert e.value.field == "configuration"
+    assert 'configuration["x"]' + "[0]" * 100 + ": nested deeper than 100 levels" in str(e.value)
 
 
 def test_subclasses_of_json_types_are_accepted(sb: Sandbox) -> None:
