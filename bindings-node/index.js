@@ -312,13 +312,21 @@ class Client extends rt.ClientBase {
    * retried once it may have reached the server: an OAuth code is single-use. The answer's
    * `token` is the credential of every later call on the instance.
    */
-  async createInstance(options, requestOptions) {
-    return this._call('create_instance', options, requestOptions)
+  createInstance(options, requestOptions) {
+    try {
+      return this._call('create_instance', options, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /** Gets an instance by id. `GET /instances/{id}`. Safe to retry. */
-  async getInstance(instanceId, requestOptions) {
-    return this._call('get_instance', { instanceId }, requestOptions)
+  getInstance(instanceId, requestOptions) {
+    try {
+      return this._call('get_instance', { instanceId }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
@@ -344,8 +352,12 @@ class Client extends rt.ClientBase {
    * the instance's tags (the platform does not merge them); configuration keys are set one by
    * one. Returns the updated instance. Not retried once it may have arrived.
    */
-  async updateInstance(instanceId, options, requestOptions) {
-    return this._call('update_instance', { ...options, instanceId }, requestOptions)
+  updateInstance(instanceId, options, requestOptions) {
+    try {
+      return this._call('update_instance', { ...options, instanceId }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
@@ -355,8 +367,12 @@ class Client extends rt.ClientBase {
    * configuration given are sent, not the instance's current body (whose secret values the
    * platform hands back masked). Never retried once it may have arrived: the code is single-use.
    */
-  async reauthenticateInstance(instanceId, options, requestOptions) {
-    return this._call('reauthenticate_instance', { ...options, instanceId }, requestOptions)
+  reauthenticateInstance(instanceId, options, requestOptions) {
+    try {
+      return this._call('reauthenticate_instance', { ...options, instanceId }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
@@ -383,8 +399,12 @@ class Client extends rt.ClientBase {
    * travels in the query, as the platform documents: it is redacted from every log, error and
    * `Debug`. Safe to retry.
    */
-  async getOAuthUrl(element, options, requestOptions) {
-    return this._call('get_oauth_url', { ...options, element }, requestOptions)
+  getOAuthUrl(element, options, requestOptions) {
+    try {
+      return this._call('get_oauth_url', { ...options, element }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
@@ -393,8 +413,12 @@ class Client extends rt.ClientBase {
    * token as `requestToken` to `getOAuthUrl`, and keep the secret for the create's
    * `providerData`. Safe to retry.
    */
-  async getOAuth1Token(element, options, requestOptions) {
-    return this._call('get_oauth1_token', { ...options, element }, requestOptions)
+  getOAuth1Token(element, options, requestOptions) {
+    try {
+      return this._call('get_oauth1_token', { ...options, element }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
@@ -409,8 +433,12 @@ class Client extends rt.ClientBase {
    * Gets one element of the catalogue by key or id. `GET /elements/{keyOrId}`. Unknown fields
    * are kept (`to_dict()`, `toJSON()`, `raw()`). Safe to retry.
    */
-  async getElement(keyOrId, requestOptions) {
-    return this._call('get_element', { keyOrId }, requestOptions)
+  getElement(keyOrId, requestOptions) {
+    try {
+      return this._call('get_element', { keyOrId }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
@@ -418,8 +446,12 @@ class Client extends rt.ClientBase {
    * /elements/{keyOrId}/configuration`: key, name, whether required, type, default, description
    * and whether hidden, for building a create form or checking one. Safe to retry.
    */
-  async getElementConfiguration(keyOrId, requestOptions) {
-    return this._call('get_element_configuration', { keyOrId }, requestOptions)
+  getElementConfiguration(keyOrId, requestOptions) {
+    try {
+      return this._call('get_element_configuration', { keyOrId }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 }
 
@@ -439,48 +471,72 @@ class InstanceClient extends rt.ClientBase {
    * body). GET, PUT and DELETE are retried on connection errors, timeouts, 502-504 and 429 with
    * `Retry-After`; POST and PATCH never once they may have arrived.
    */
-  async request(options, requestOptions) {
-    return this._call('request', options, requestOptions)
+  request(options, requestOptions) {
+    try {
+      return this._call('request', options, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
    * GETs a route of the instance's hub: the decoded JSON. Retried on connection errors,
    * timeouts, 502-504 and 429 with `Retry-After`.
    */
-  async get(path, options, requestOptions) {
-    return this._call('get', { ...options, path }, requestOptions)
+  get(path, options, requestOptions) {
+    try {
+      return this._call('get', { ...options, path }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
    * POSTs JSON to a route of the instance's hub: the decoded JSON. Never retried once it may
    * have arrived (it may create a record twice).
    */
-  async post(path, options, requestOptions) {
-    return this._call('post', { ...options, path }, requestOptions)
+  post(path, options, requestOptions) {
+    try {
+      return this._call('post', { ...options, path }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
    * PUTs JSON to a route of the instance's hub: the decoded JSON. Replaces the record: retried
    * as an idempotent call.
    */
-  async put(path, options, requestOptions) {
-    return this._call('put', { ...options, path }, requestOptions)
+  put(path, options, requestOptions) {
+    try {
+      return this._call('put', { ...options, path }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
    * PATCHes a record of the instance's hub: the decoded JSON. Never retried once it may have
    * arrived.
    */
-  async patch(path, options, requestOptions) {
-    return this._call('patch', { ...options, path }, requestOptions)
+  patch(path, options, requestOptions) {
+    try {
+      return this._call('patch', { ...options, path }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**
    * DELETEs a record of the instance's hub: the decoded JSON (null when empty). Retried as an
    * idempotent call.
    */
-  async delete(path, options, requestOptions) {
-    return this._call('delete', { ...options, path }, requestOptions)
+  delete(path, options, requestOptions) {
+    try {
+      return this._call('delete', { ...options, path }, requestOptions)
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   /**

@@ -241,6 +241,22 @@ describe('error classes', () => {
     assert.deepEqual(Object.keys(r.json).sort(), ['configuration', 'element'])
   })
 
+  test('calls never throw synchronously: a bad argument, a throwing getter and a detached method reject', async () => {
+    const c = client()
+    const calls = [
+      [() => c.createInstance({ ...BASIC, configuration: { x: 1n } }), oc.InvalidInputError],
+      [() => c.updateInstance(1, { get name() { throw new RangeError('from a getter') } }), RangeError],
+      [() => { const detached = c.getInstance; return detached(1) }, TypeError],
+    ]
+    for (const [call, kind] of calls) {
+      let pending
+      assert.doesNotThrow(() => { pending = call() })
+      assert.ok(pending instanceof Promise)
+      await assert.rejects(pending, kind)
+    }
+    assert.deepEqual(await sandbox.journal(), [])
+  })
+
   test('bad client options throw InvalidInputError synchronously', () => {
     const base = { baseUrl: 'http://127.0.0.1:1', userSecret: 'u', organizationSecret: 'o', useEnv: false }
     const cases = [
