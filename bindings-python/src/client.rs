@@ -56,6 +56,16 @@ struct Slot {
     shared_busy: usize,
 }
 
+/// A sync call that [`NativeClient::take_lane`] sent to the shared runtime: counted
+/// off `shared_busy` when dropped (the call ended, failed, was interrupted or panicked).
+struct SharedCall<'a>(&'a NativeClient);
+
+impl Drop for SharedCall<'_> {
+    fn drop(&mut self) {
+        self.0.release_shared();
+    }
+}
+
 /// The native client: settings, and the core client of this process.
 #[pyclass(frozen, module = "open_connectors._native", name = "NativeClient")]
 pub struct NativeClient {
@@ -163,9 +173,9 @@ impl NativeClient {
             // Boxed: the call's state machine is several kilobytes, and spawning moves a
             // future more than once; a box moves as a pointer.
             Err(shared) => {
-                let result = runtime::wait(py, Box::pin(call(shared)));
-                self.release_shared();
-                return result;
+                // Counted off when the call ends, however it ends.
+                let _counted = SharedCall(self);
+                return runtime::wait(py, Box::pin(call(shared)));
             }
         };
         match lane.drive(py, call) {
