@@ -531,6 +531,22 @@ mod tests {
         from_body
     }
 
+    /// Each `(text, kind)` fails to decode with an error that starts `expected {what},
+    /// got {kind}`.
+    fn refuses<T: std::fmt::Debug>(
+        decode: impl Fn(&str) -> Result<T, String>,
+        what: &str,
+        cases: &[(&str, &str)],
+    ) {
+        for (text, kind) in cases {
+            let e = decode(text).unwrap_err();
+            assert!(
+                e.starts_with(&format!("expected {what}, got {kind}")),
+                "{text}: {e}"
+            );
+        }
+    }
+
     #[test]
     fn lenient_scalars_at_their_boundaries() {
         let id = |v: &str| with_field("id", v).map(|i| i.id);
@@ -549,23 +565,21 @@ mod tests {
         );
         assert_eq!(id(r#""0""#), Ok(0));
         assert_eq!(id(r#""\u0037""#), Ok(7), "an escaped string is read too");
-        for (text, kind) in [
-            ("1.5", "1.5"),
-            ("1e400", "1e+400"),
-            (r#""""#, "a string"),
-            (r#""-1""#, "a string"),
-            (r#"" 1""#, "a string"),
-            ("true", "a boolean"),
-            ("[1]", "an array"),
-            (r#"{"a":1}"#, "an object"),
-            ("null", "null"),
-        ] {
-            let e = id(text).unwrap_err();
-            assert!(
-                e.starts_with(&format!("expected an integer, got {kind}")),
-                "{text}: {e}"
-            );
-        }
+        refuses(
+            id,
+            "an integer",
+            &[
+                ("1.5", "1.5"),
+                ("1e400", "1e+400"),
+                (r#""""#, "a string"),
+                (r#""-1""#, "a string"),
+                (r#"" 1""#, "a string"),
+                ("true", "a boolean"),
+                ("[1]", "an array"),
+                (r#"{"a":1}"#, "an object"),
+                ("null", "null"),
+            ],
+        );
         let element_id = |v: &str| with_field("elementId", v).map(|i| i.element_id);
         assert_eq!(element_id("null"), Ok(None));
         assert_eq!(element_id("-1"), Ok(Some(-1)));
@@ -576,17 +590,15 @@ mod tests {
         assert_eq!(valid(r#""FALSE""#), Ok(Some(false)));
         assert_eq!(valid(r#""tru\u0065""#), Ok(Some(true)));
         assert_eq!(valid("null"), Ok(None));
-        for (text, kind) in [
-            ("1", "a number"),
-            (r#""yes""#, "a string"),
-            ("{}", "an object"),
-        ] {
-            let e = valid(text).unwrap_err();
-            assert!(
-                e.starts_with(&format!("expected a boolean, got {kind}")),
-                "{text}: {e}"
-            );
-        }
+        refuses(
+            valid,
+            "a boolean",
+            &[
+                ("1", "a number"),
+                (r#""yes""#, "a string"),
+                ("{}", "an object"),
+            ],
+        );
 
         let date = |v: &str| with_field("createdDate", v).map(|i| i.created_date);
         assert_eq!(date("-1"), Ok(Some(Timestamp::EpochMillis(-1))));
