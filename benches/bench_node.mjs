@@ -20,8 +20,14 @@
 // undici (request() + body.json()), the peers following elements-next-page-token by hand
 // until an empty page or no token.
 //
+// With --slices (the duels of benches/run.py) it warms up, prints {"event":"ready"}, and
+// then runs one slice per line read from stdin ("go SECS": calls for SECS seconds,
+// printed as {"event":"slice","calls":N,"elapsed_s":S,"cpu_s":C}) until "end" or the end
+// of stdin. Between slices it waits on stdin, using no CPU, so that two programs can
+// take turns.
+//
 //   node bench_node.mjs --client sdk|fetch|axios|undici --base-url URL --sdk-root DIR --peers-root DIR
-//        [--concurrency N] [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,...]
+//        [--concurrency N] [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,...] [--slices]
 //   node --expose-gc bench_node.mjs --workload page --client sdk|fetch|undici --base-url URL --token T
 //        --page-size N --records N [--warmup-records N] [--page-sample FILE] --sdk-root DIR --peers-root DIR
 // --sdk-root: a folder whose node_modules/open-connectors is the package under test;
@@ -30,6 +36,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import readline from 'node:readline'
 import v8 from 'node:v8'
 import { performance } from 'node:perf_hooks'
 
@@ -63,6 +70,7 @@ function parseArgs(argv) {
     records: 0,
     warmupRecords: 0,
     pageSample: null,
+    slices: false,
   }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
@@ -88,6 +96,7 @@ function parseArgs(argv) {
       case '--records': a.records = Number(value()); break
       case '--warmup-records': a.warmupRecords = Number(value()); break
       case '--page-sample': a.pageSample = value(); break
+      case '--slices': a.slices = true; break
       default: throw new Error(`unknown flag ${flag}`)
     }
   }
@@ -352,11 +361,27 @@ async function mainPage(a) {
   process.exit(0)
 }
 
+// --slices: the slices stdin asks for, each printed as it ends; then exits.
+async function runSlices(call, concurrency) {
+  process.stdout.write('{"event":"ready"}\n')
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    const [word, value] = line.trim().split(' ')
+    if (word !== 'go') break
+    const cpu0 = cpuSecs()
+    const [calls, , elapsed] = await phase(call, concurrency, ['secs', Number(value)], false)
+    const cpu = cpuSecs() - cpu0
+    process.stdout.write(`${JSON.stringify({ event: 'slice', calls, elapsed_s: elapsed, cpu_s: cpu })}\n`)
+  }
+  // Keep-alive sockets would hold the event loop open.
+  process.exit(0)
+}
+
 async function main() {
   const a = parseArgs(process.argv.slice(2))
   if (a.workload === 'page') return mainPage(a)
   const call = makeCall(a)
   let done = (await phase(call, a.concurrency, a.warmup, false))[0]
+  if (a.slices) return runSlices(call, a.concurrency)
   const checkpoints = []
   for (const at of a.rssAt) {
     if (at > done) done += (await phase(call, a.concurrency, ['calls', at - done], false))[0]

@@ -25,6 +25,11 @@ paging. Clients: sdk (InstanceClient.paginate), sdk_async (AsyncInstanceClient.p
 requests (+ json.loads), and httpx, aiohttp, httpr, pycurl, pyreqwest, httpr_async and
 pyreqwest_async (each + orjson.loads); each peer follows elements-next-page-token by
 hand until an empty page or no token.
+
+With --slices (the duels of benches/run.py) it warms up, prints {"event":"ready"}, and
+then runs one slice per line read from stdin ("go SECS": calls for SECS seconds, printed
+as {"event":"slice","calls":N,"elapsed_s":S,"cpu_s":C}) until "end" or the end of stdin.
+Between slices it waits on stdin, using no CPU, so that two programs can take turns.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import resource
 import sys
 import threading
 import time
-from typing import Any, AsyncGenerator, Awaitable, Callable, cast
+from typing import Any, AsyncGenerator, Awaitable, Callable, Iterator, cast
 
 BODY: dict[str, Any] = {
     "element": {"key": "insightly"},
@@ -431,9 +436,30 @@ def result(args: argparse.Namespace, warm: int, checkpoints: list[dict[str, int]
     }
 
 
-def run_sync(args: argparse.Namespace) -> dict[str, Any]:
+def slice_commands() -> Iterator[float]:
+    """The slices the driver asks for (--slices): seconds each, until "end" or EOF."""
+    print('{"event":"ready"}', flush=True)
+    for line in sys.stdin:
+        word, _, value = line.strip().partition(" ")
+        if word != "go":
+            return
+        yield float(value)
+
+
+def slice_line(calls: int, elapsed: float, cpu: float) -> None:
+    print(json.dumps({"event": "slice", "calls": calls, "elapsed_s": elapsed, "cpu_s": cpu}), flush=True)
+
+
+def run_sync(args: argparse.Namespace) -> dict[str, Any] | None:
     call, close = make_sync(args.client, args.base_url, args.concurrency)
     done = phase_sync(call, args.concurrency, args.warmup, record=False)[0]
+    if args.slices:
+        for secs in slice_commands():
+            cpu0 = cpu_and_maxrss()[0]
+            n, _, elapsed = phase_sync(call, args.concurrency, ("secs", secs), record=False)
+            slice_line(n, elapsed, cpu_and_maxrss()[0] - cpu0)
+        close()
+        return None
     checkpoints = []
     for at in args.rss_at:
         if at > done:
@@ -448,9 +474,18 @@ def run_sync(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-async def run_async(args: argparse.Namespace) -> dict[str, Any]:
+async def run_async(args: argparse.Namespace) -> dict[str, Any] | None:
     call, close = await make_async(args.client, args.base_url, args.concurrency)
     done = (await phase_async(call, args.concurrency, args.warmup, record=False))[0]
+    if args.slices:
+        # Waiting for the next command blocks the loop, on purpose: nothing is in flight
+        # between slices, and the loop must not spin while the other program runs.
+        for secs in slice_commands():
+            cpu0 = cpu_and_maxrss()[0]
+            n, _, elapsed = await phase_async(call, args.concurrency, ("secs", secs), record=False)
+            slice_line(n, elapsed, cpu_and_maxrss()[0] - cpu0)
+        await close()
+        return None
     checkpoints = []
     for at in args.rss_at:
         if at > done:
@@ -800,6 +835,8 @@ def main() -> None:
     p.add_argument("--calls", type=int)
     p.add_argument("--secs", type=float)
     p.add_argument("--rss-at", default="")
+    p.add_argument("--slices", action="store_true",
+                   help="after the warm-up, run the slices stdin asks for (the duels of run.py)")
     # --workload page
     p.add_argument("--token", help="the instance token whose hub the listing is (page workload)")
     p.add_argument("--page-size", type=int, default=200)
@@ -819,9 +856,12 @@ def main() -> None:
             p.error("--workload page needs --token (benches/run.py --seed URL --records N makes one)")
         if args.client not in PAGE_CLIENTS:
             p.error(f"--workload page: --client is one of {', '.join(PAGE_CLIENTS)}")
-        out = run_page_sync(args) if args.client in SYNC else asyncio.run(run_page_async(args))
+        out: dict[str, Any] | None = (run_page_sync(args) if args.client in SYNC
+                                      else asyncio.run(run_page_async(args)))
     else:
         out = run_sync(args) if args.client in SYNC else asyncio.run(run_async(args))
+    if out is None:  # --slices: every slice was printed as it ended
+        return
     print(json.dumps(out))
     sys.stdout.flush()
 

@@ -45,6 +45,9 @@ MODES: dict[str, dict[str, Any]] = {
     "full": {"warmup": ("secs", 0.4), "measure": ("secs", 1.0), "rounds": 7, "rss_warmup": 1000,
              "callgrind": (500, 2500),
              "rss_at": [10_000, 50_000, 100_000], "cold_reps": 15,
+             # The duels (duel()): the head-to-head goals, two programs taking turns in
+             # slices of 0.25 s, 24 pairs after one pair of warm-up.
+             "duel": {"warmup": ("secs", 0.4), "secs": 0.25, "pairs": 24},
              # Paging: each (client, page size) in turn, in each round, reads `warmup`
              # records and then the whole listing once, measured.
              "page": {"records": 100_000, "sizes": [200, 5000], "rounds": 5, "warmup": 10_000,
@@ -54,10 +57,12 @@ MODES: dict[str, dict[str, Any]] = {
     # A smoke run with release builds: a few hundred calls each.
     "quick": {"warmup": ("calls", 50), "measure": ("calls", 300), "rounds": 1, "rss_warmup": 100,
               "rss_at": [500, 1000, 2000], "cold_reps": 3,
+              "duel": {"warmup": ("calls", 50), "secs": 0.1, "pairs": 4},
               "page": {"records": 20_000, "sizes": [200, 5000], "rounds": 1, "warmup": 2_000}},
     # `make test`: proves every program runs end to end (debug builds).
     "smoke": {"warmup": ("calls", 2), "measure": ("calls", 64), "rounds": 1, "rss_warmup": 2,
               "rss_at": [20, 40], "cold_reps": 1,
+              "duel": {"warmup": ("calls", 2), "secs": 0.02, "pairs": 2},
               "page": {"records": 2_000, "sizes": [200], "rounds": 1, "warmup": 200}},
 }
 WORKLOADS = ("create", "page")
@@ -112,6 +117,18 @@ INSTANCE_BODY = {"element": {"key": "insightly"}, "name": "Element Instance Name
 CONCURRENCY = 64
 # A sandbox busier than this during a measured phase may be what limits the rate.
 SANDBOX_BUSY = 0.90
+# The head-to-head goals measured as duels too (SDK key, peer key): the goals the
+# round-by-round ratios left within their noise.
+DUELS = [
+    ("python/sdk/1", "python/pycurl/1"),
+    ("python/sdk/1", "python/httpr/1"),
+    ("python/sdk/1", "rust/sdk/1"),
+    ("python/sdk_async/1", "rust/sdk/1"),
+    ("node/sdk/1", "rust/sdk/1"),
+    ("node/sdk/1", "node/undici/1"),
+    (f"python/sdk/{CONCURRENCY}", f"python/pycurl/{CONCURRENCY}"),
+    (f"node/sdk/{CONCURRENCY}", f"node/undici/{CONCURRENCY}"),
+]
 
 
 def log(msg: str) -> None:
@@ -325,6 +342,134 @@ def memory(r: Runner, mode: dict[str, Any]) -> dict[str, dict[str, Any]]:
         log(f"memory {LABEL[(lang, client)]}: " + ", ".join(
             f"{c['calls']}: RSS {c['rss_kib'] / 1024:.1f} MiB heap {c['heap_kib'] / 1024:.1f} MiB"
             for c in res["rss_checkpoints"]))
+    return out
+
+
+class Duelist:
+    """One bench program in --slices mode against a fresh sandbox of its own: warmed up,
+    then running a slice of calls when asked and idle (blocked on its stdin) otherwise."""
+
+    def __init__(self, r: Runner, key: str, warmup: tuple[str, float]) -> None:
+        lang, client, conc = key.split("/")
+        self.sb = Sandbox(r.a.sandbox, r.pin_sandbox)
+        self.proc: subprocess.Popen[str] | None = None
+        self.cmd = r.command(lang, client, self.sb.url) + ["--concurrency", conc, "--slices"] + \
+            phase_flags(warmup, "warmup-")
+        try:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                         env=r.env)
+            self.expect("ready")
+        except BaseException:
+            self.close()
+            raise
+
+    def expect(self, event: str) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                msg: dict[str, Any] = json.loads(line)
+                if msg.get("event") == event:
+                    return msg
+        raise RuntimeError(f"{' '.join(self.cmd)} ended (exit {self.proc.wait()}) before its {event} line")
+
+    def slice(self, secs: float) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(f"go {secs}\n")
+        self.proc.stdin.flush()
+        return self.expect("slice")
+
+    def close(self) -> None:
+        if self.proc is not None:
+            try:
+                if self.proc.stdin:
+                    self.proc.stdin.write("end\n")
+                    self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                rc = self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                rc = self.proc.wait()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.proc = None
+            if rc != 0:
+                self.sb.stop()
+                raise RuntimeError(f"{' '.join(self.cmd)} failed (exit {rc})")
+        self.sb.stop()
+
+
+def quantile(xs: list[float], q: float) -> float:
+    """The q-quantile of xs, interpolated between the sorted values."""
+    ys = sorted(xs)
+    at = q * (len(ys) - 1)
+    lo = int(at)
+    hi = min(lo + 1, len(ys) - 1)
+    return ys[lo] + (ys[hi] - ys[lo]) * (at - lo)
+
+
+def duel(r: Runner, a_key: str, b_key: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Two programs (each with its own sandbox, the clients on one core, the sandboxes on
+    the other) take turns: a slice of a, a slice of b, then b, a, and so on (ABBA, so
+    that neither always runs second). Each pair's ratio compares two slices run a
+    fraction of a second apart, so the host's drifts, which move whole rounds by up to
+    a quarter, cancel out; the first pair is a warm-up and not counted."""
+    a = Duelist(r, a_key, spec["warmup"])
+    try:
+        b = Duelist(r, b_key, spec["warmup"])
+    except BaseException:
+        a.close()
+        raise
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    try:
+        for i in range(spec["pairs"] + 1):
+            if i % 2 == 0:
+                x = a.slice(spec["secs"])
+                y = b.slice(spec["secs"])
+            else:
+                y = b.slice(spec["secs"])
+                x = a.slice(spec["secs"])
+            if i > 0:
+                pairs.append((x, y))
+    finally:
+        try:
+            a.close()
+        finally:
+            b.close()
+    rates = [(x["calls"] / x["elapsed_s"], y["calls"] / y["elapsed_s"]) for x, y in pairs]
+    ratios = [rx / ry for rx, ry in rates if rx and ry]
+    cpus = [(x["cpu_s"] / x["calls"]) / (y["cpu_s"] / y["calls"]) for x, y in pairs
+            if x["calls"] and y["calls"] and y["cpu_s"] > 0]
+
+    def pooled(side: int, key: str) -> float:
+        return sum(p[side][key] for p in pairs)
+    out: dict[str, Any] = {
+        "a": a_key, "b": b_key, "pairs": len(pairs), "secs": spec["secs"],
+        "rate_a": pooled(0, "calls") / pooled(0, "elapsed_s") if pooled(0, "elapsed_s") else None,
+        "rate_b": pooled(1, "calls") / pooled(1, "elapsed_s") if pooled(1, "elapsed_s") else None,
+        "cpu_us_a": pooled(0, "cpu_s") * 1e6 / pooled(0, "calls") if pooled(0, "calls") else None,
+        "cpu_us_b": pooled(1, "cpu_s") * 1e6 / pooled(1, "calls") if pooled(1, "calls") else None,
+        "ratios": ratios, "cpu_ratios": cpus,
+    }
+    if ratios:
+        out["ratio"] = statistics.median(ratios)
+        out["ratio_q1"], out["ratio_q3"] = quantile(ratios, 0.25), quantile(ratios, 0.75)
+    if cpus:
+        out["cpu_ratio"] = statistics.median(cpus)
+        out["cpu_ratio_q1"], out["cpu_ratio_q3"] = quantile(cpus, 0.25), quantile(cpus, 0.75)
+    return out
+
+
+def duels(r: Runner, mode: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for a_key, b_key in DUELS:
+        d = duel(r, a_key, b_key, mode["duel"])
+        out.append(d)
+        if "ratio" in d:
+            log(f"duel {a_key} vs {b_key}: {d['ratio']:.3f}x (quartiles {d['ratio_q1']:.3f}-{d['ratio_q3']:.3f}, "
+                f"{d['pairs']} pairs), {d['rate_a']:.0f} vs {d['rate_b']:.0f} calls/s, CPU per call "
+                f"{d.get('cpu_ratio', 0):.3f}x")
     return out
 
 
@@ -834,7 +979,7 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
            same: list[dict[str, Any]], started: float, load_end: str, elapsed: float | None = None,
            ins: dict[str, float] | None = None, pg: dict[str, dict[str, Any]] | None = None,
            pg_sent: list[dict[str, Any]] | None = None, kept: dict[str, str] | None = None,
-           pg_ins: dict[str, float] | None = None) -> str:
+           pg_ins: dict[str, float] | None = None, duel_results: list[dict[str, Any]] | None = None) -> str:
     L: list[str] = []
     w = L.append
     mode = MODES[mode_name]
@@ -982,8 +1127,38 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
             b = tp.get(key, {}).get("sandbox_busy")
             return b is not None and b >= SANDBOX_BUSY
 
+        duel_of = {(d["a"], d["b"]): d for d in duel_results or [] if "ratio" in d}
+        if duel_of:
+            w("## Head to head: the duels")
+            w("")
+            spec = mode["duel"]
+            w(f"The goals that compare one SDK with one peer are measured a second way too. The two "
+              f"programs run at once, each against a sandbox of its own, and take turns: {spec['secs']:g} s "
+              f"of calls by one, then {spec['secs']:g} s by the other, then the other way round (ABBA), "
+              f"for {spec['pairs']} pairs after one pair of warm-up; the one waiting is blocked on its "
+              "stdin and uses no CPU. Each pair's ratio compares two slices run a fraction of a second "
+              "apart, where the rounds above compare runs seconds apart, between which this host's "
+              "speed moves by up to a quarter. The table gives the median of the pairs' ratios and "
+              "their quartiles. **The goals below that have a duel take their verdict from it**, and "
+              "show the round-by-round figure beside it.")
+            w("")
+            w("| SDK | against | in flight | calls/s (median of pairs) | quartiles | rates (pooled) | "
+              "CPU / call (median of pairs) | CPU µs / call |")
+            w("|---|---|---:|---:|---:|---:|---:|---:|")
+            for du in duel_results or []:
+                if "ratio" not in du:
+                    continue
+                la, ca, conc = du["a"].split("/")
+                lb, cb, _ = du["b"].split("/")
+                w(f"| {LABEL[(la, ca)]} | {LABEL[(lb, cb)]} | {conc} | {du['ratio']:.3f}× | "
+                  f"{du['ratio_q1']:.2f}–{du['ratio_q3']:.2f} | {num(du['rate_a'])} vs {num(du['rate_b'])} | "
+                  f"{num(du.get('cpu_ratio'), '{:.3f}×')} | {num(du['cpu_us_a'], '{:.1f}')} vs "
+                  f"{num(du['cpu_us_b'], '{:.1f}')} |")
+            w("")
+
         def goal(sdk: str, peer: str, factor: float, lead: bool = False) -> tuple[bool | None, str]:
-            """Met when the SDK's rate is ≥ factor × the peer's (with `lead`: strictly more)."""
+            """Met when the SDK's rate is ≥ factor × the peer's (with `lead`: strictly more):
+            by the duel of the two when there is one, else round by round."""
             x, y = rate(sdk), rate(peer)
             if not x or not y:
                 return None, "–"
@@ -993,9 +1168,15 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
             def met(times: float) -> bool:
                 return times > factor if lead else times >= factor
             if q is None or len(tp[sdk].get("rates") or []) < 2:
-                return met(x / y), f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} calls/s){note}"
-            return met(q), (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} calls/s, "
-                            f"{x / y:.2f}×){note}")
+                rounds, times = f"{x / y:.2f}× ({x:,.0f} vs {y:,.0f} calls/s){note}", x / y
+            else:
+                rounds, times = (f"{q:.2f}× (round by round; medians {x:,.0f} vs {y:,.0f} calls/s, "
+                                 f"{x / y:.2f}×){note}"), q
+            d = duel_of.get((sdk, peer))
+            if d is None:
+                return met(times), rounds
+            return met(d["ratio"]), (f"duel {d['ratio']:.2f}× (quartiles {d['ratio_q1']:.2f}–{d['ratio_q3']:.2f}, "
+                                     f"{d['pairs']} pairs); rounds {rounds}")
 
         w("## Goals of the issue (calls per second, this run)")
         w("")
@@ -1034,9 +1215,16 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
         if s.get("cpu_s_per_1000") and p.get("cpu_s_per_1000"):
             q = paired(s, p, "cpus")
             times = q if q is not None else s["cpu_s_per_1000"] / p["cpu_s_per_1000"]
+            detail = (f"{times:.2f}× ({s['cpu_s_per_1000'] * 1000:.1f} vs {p['cpu_s_per_1000'] * 1000:.1f} µs "
+                      "of CPU per call)")
+            cd = duel_of.get(("python/sdk/1", "rust/sdk/1"))
+            if cd is not None and cd.get("cpu_ratio") is not None:
+                detail = (f"duel {cd['cpu_ratio']:.2f}× (quartiles {cd['cpu_ratio_q1']:.2f}–"
+                          f"{cd['cpu_ratio_q3']:.2f}, {cd['cpu_us_a']:.1f} vs {cd['cpu_us_b']:.1f} µs); "
+                          f"rounds {detail}")
+                times = cd["cpu_ratio"]
             w(goal_line(times <= 1.3, "Python `Client` sequential CPU per call ≤ 1.3× the Rust SDK's (issue 14)",
-                        f"{times:.2f}× ({s['cpu_s_per_1000'] * 1000:.1f} vs {p['cpu_s_per_1000'] * 1000:.1f} µs "
-                        "of CPU per call)"))
+                        detail))
         for conc in (1, c):
             ok, d = goal(f"rust/sdk/{conc}", f"rust/raw/{conc}", 0.95)
             w(goal_line(ok, f"Rust SDK ≥ 95 % of raw reqwest, {'sequential' if conc == 1 else f'{c} in flight'}", d))
@@ -1194,7 +1382,8 @@ def main() -> None:
                         d.get("cold_start") or [], [tuple(x) for x in d.get("sizes") or []],
                         d.get("same_bytes") or [], d["started"], d["load_end"],
                         d.get("elapsed"), d.get("instructions") or {}, d.get("paging") or {},
-                        d.get("paging_sent") or [], d.get("kept") or {}, d.get("paging_instructions") or {})
+                        d.get("paging_sent") or [], d.get("kept") or {}, d.get("paging_instructions") or {},
+                        d.get("duels") or [])
         Path(a.out).write_text(report)
         log(f"wrote {a.out} from {a.from_json}")
         return
@@ -1214,6 +1403,7 @@ def main() -> None:
     tp: dict[str, dict[str, Any]] = {}
     mem: dict[str, dict[str, Any]] = {}
     ins: dict[str, float] = {}
+    duel_results: list[dict[str, Any]] = []
     cold: list[dict[str, Any]] = []
     size: list[tuple[str, int]] = []
     pg: dict[str, dict[str, Any]] = {}
@@ -1221,6 +1411,7 @@ def main() -> None:
     if "create" in workloads:
         same = same_bytes(r)
         tp = throughput(r, mode)
+        duel_results = duels(r, mode)
         mem = memory(r, mode)
         ins = instructions(r, mode)
         cold = cold_start(r, mode["cold_reps"])
@@ -1237,6 +1428,7 @@ def main() -> None:
         when = dt.datetime.fromtimestamp(d["started"], dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         if "create" not in workloads and d.get("throughput"):
             same, tp, mem, ins = d["same_bytes"], d["throughput"], d["memory"], d.get("instructions") or {}
+            duel_results = d.get("duels") or []
             cold, size = d["cold_start"], [tuple(x) for x in d["sizes"]]
             kept["create"] = d.get("kept", {}).get("create") or when
         if "page" not in workloads and d.get("paging"):
@@ -1245,14 +1437,15 @@ def main() -> None:
     load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
     elapsed = time.time() - started
     report = render(a, a.mode, mach, tp, mem, cold, size, same, started, load_end, elapsed, ins, pg, pg_sent,
-                    kept, pg_ins)
+                    kept, pg_ins, duel_results)
     Path(a.out).write_text(report)
     if a.json:
         Path(a.json).write_text(json.dumps({
             "mode": a.mode, "machine": mach, "throughput": tp, "memory": mem, "cold_start": cold,
             "sizes": size, "same_bytes": same, "started": started, "load_end": load_end,
             "elapsed": elapsed, "pinned": not a.no_pin, "instructions": ins, "workloads": workloads,
-            "paging": pg, "paging_sent": pg_sent, "paging_instructions": pg_ins, "kept": kept}, indent=1))
+            "paging": pg, "paging_sent": pg_sent, "paging_instructions": pg_ins, "kept": kept,
+            "duels": duel_results}, indent=1))
     bad = [row["client"] for row in same if row["body"] != same[0]["body"]]
     if bad:
         log(f"warning: these clients sent another body: {', '.join(bad)}")

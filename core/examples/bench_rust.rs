@@ -10,6 +10,7 @@
 //! ```text
 //! bench_rust --client sdk|raw --base-url URL [--concurrency N]
 //!            [--warmup-calls N | --warmup-secs S] [--calls N | --secs S] [--rss-at N,N,...]
+//!            [--slices]
 //! bench_rust --workload page --client sdk|raw --base-url URL --token T --page-size N
 //!            --records N [--warmup-records N] [--page-sample FILE]
 //! ```
@@ -21,6 +22,12 @@
 //! records per second, CPU per record, and RSS at the start and at its peak while paging.
 //! The secrets are the sandbox's defaults (or `OPEN_CONNECTORS_USER_SECRET` and
 //! `OPEN_CONNECTORS_ORGANIZATION_SECRET`).
+//!
+//! With `--slices` (the duels of `benches/run.py`) it warms up, prints
+//! `{"event":"ready"}`, and then runs one slice per line read from stdin (`go SECS`:
+//! calls for SECS seconds, printed as `{"event":"slice","calls":N,"elapsed_s":S,"cpu_s":C}`)
+//! until `end` or the end of stdin. Between slices it waits on stdin, using no CPU, so
+//! that two programs can take turns.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -232,6 +239,7 @@ struct Args {
     records: u64,
     warmup_records: u64,
     page_sample: Option<String>,
+    slices: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -248,6 +256,7 @@ fn parse_args() -> Result<Args, String> {
         records: 0,
         warmup_records: 0,
         page_sample: None,
+        slices: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -261,6 +270,7 @@ fn parse_args() -> Result<Args, String> {
             "--warmup-secs" => a.warmup = Stop::For(Duration::from_secs_f64(num(value()?)?)),
             "--calls" => a.measure = Stop::Calls(num(value()?)? as u64),
             "--secs" => a.measure = Stop::For(Duration::from_secs_f64(num(value()?)?)),
+            "--slices" => a.slices = true,
             "--rss-at" => {
                 a.rss_at = value()?
                     .split(',')
@@ -354,6 +364,9 @@ async fn run() -> Result<(), String> {
     };
 
     let (mut done, _, _) = phase(&caller, args.concurrency, args.warmup, false).await?;
+    if args.slices {
+        return run_slices(&caller, args.concurrency).await;
+    }
     let mut checkpoints = Vec::new();
     for &at in &args.rss_at {
         if at > done {
@@ -393,6 +406,41 @@ async fn run() -> Result<(), String> {
         "rss_checkpoints": checkpoints,
     });
     println!("{out}");
+    Ok(())
+}
+
+/// `--slices`: the slices stdin asks for, each printed as it ends.
+async fn run_slices(caller: &Caller, concurrency: usize) -> Result<(), String> {
+    println!("{{\"event\":\"ready\"}}");
+    // Read on this thread, which only drives `main`: the calls' connections are tasks
+    // of the runtime's workers, and nothing is in flight between slices.
+    for line in std::io::stdin().lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        let Some(secs) = line.trim().strip_prefix("go ") else {
+            break;
+        };
+        let secs = secs
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .ok_or_else(|| format!("bad slice length {secs}"))?;
+        let (cpu0, _) = rusage();
+        let (calls, _, elapsed) = phase(
+            caller,
+            concurrency,
+            Stop::For(Duration::from_secs_f64(secs)),
+            false,
+        )
+        .await?;
+        let (cpu1, _) = rusage();
+        let out = json!({
+            "event": "slice",
+            "calls": calls,
+            "elapsed_s": elapsed.as_secs_f64(),
+            "cpu_s": cpu1 - cpu0,
+        });
+        println!("{out}");
+    }
     Ok(())
 }
 
