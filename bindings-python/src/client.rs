@@ -93,6 +93,12 @@ fn prepare(
     Ok((args, options))
 }
 
+/// The table's own spelling of operation `name` (a `'static` name moves into the call's
+/// future without a copy); the core's error for a name that is not an operation.
+fn operation_name(name: &str) -> Result<&'static str, Error> {
+    open_connectors::ops::find(name).map(|op| op.name)
+}
+
 /// Runs `f`; a Rust panic inside becomes an `InternalError`, never a
 /// `PanicException` (which `except Exception` would miss).
 pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
@@ -145,14 +151,15 @@ impl NativeClient {
     fn call_inner<'py>(
         &self,
         py: Python<'py>,
-        name: String,
+        name: &str,
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+        let name = operation_name(name).map_err(|e| to_pyerr(py, &e))?;
         log::refresh(py);
         let result = self.on_lane(py, move |client| async move {
-            client.call_with(Lang::Python, &name, args, &options).await
+            client.call_with(Lang::Python, name, args, &options).await
         })?;
         match result {
             Ok(out) => output_to_py(py, out),
@@ -268,18 +275,19 @@ impl NativeClient {
     fn call_async_inner<'py>(
         &self,
         py: Python<'py>,
-        name: String,
+        name: &str,
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let event_loop = runtime::running_loop(py, "AsyncClient")?;
         let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
+        let name = operation_name(name).map_err(|e| to_pyerr(py, &e))?;
         let client = self.client().map_err(|e| to_pyerr(py, &e))?;
         log::refresh(py);
         // Boxed, as in `on_lane`.
         let task = Box::pin(async move {
             Outcome::Done(Box::new(
-                client.call_with(Lang::Python, &name, args, &options).await,
+                client.call_with(Lang::Python, name, args, &options).await,
             ))
         });
         future_on_loop(py, event_loop, task)
@@ -368,7 +376,7 @@ impl NativeClient {
     fn call<'py>(
         &self,
         py: Python<'py>,
-        name: String,
+        name: &str,
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -381,7 +389,7 @@ impl NativeClient {
     fn call_async<'py>(
         &self,
         py: Python<'py>,
-        name: String,
+        name: &str,
         args: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -393,7 +401,7 @@ impl NativeClient {
     fn dry_run(
         &self,
         py: Python<'_>,
-        name: String,
+        name: &str,
         args: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyAny>>,
         show_secrets: bool,
@@ -402,7 +410,7 @@ impl NativeClient {
             let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
             let client = self.client().map_err(|e| to_pyerr(py, &e))?;
             let (_, request) = client
-                .build_call(Lang::Python, &name, args, &options)
+                .build_call(Lang::Python, name, args, &options)
                 .map_err(|e| to_pyerr(py, &e))?;
             Ok(open_connectors::curl::to_curl(&request, show_secrets))
         })
@@ -413,7 +421,7 @@ impl NativeClient {
     fn pager(
         &self,
         py: Python<'_>,
-        name: String,
+        name: &str,
         args: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<NativePager> {
@@ -421,7 +429,7 @@ impl NativeClient {
             let (args, options) = self.prepare(args, options).map_err(|e| to_pyerr(py, &e))?;
             let client = self.client().map_err(|e| to_pyerr(py, &e))?;
             let pager = client
-                .pager_with(Lang::Python, &name, args, &options)
+                .pager_with(Lang::Python, name, args, &options)
                 .map_err(|e| to_pyerr(py, &e))?
                 // Hub records: the page's array is parsed straight into Python objects
                 // on the caller's thread (`json.rs`), not into `Value`s and converted.

@@ -337,6 +337,35 @@ def test_unknown_keyword_is_a_type_error(sb: Sandbox) -> None:
         client(sb).create_instance("insightly", colour="red")  # type: ignore[call-arg]
 
 
+def test_the_native_entry_points_refuse_an_unknown_operation(sb: Sandbox) -> None:
+    # The generated methods name operations of the core's table; the native module
+    # takes the table's own name (no copy) and refuses any other, sending nothing.
+    c = client(sb)
+    sent = len(sb.journal())
+    native = c._native
+    for attempt in (
+        lambda: native.call("create_instance_", {"element": "insightly"}),
+        lambda: native.dry_run("no_such_operation", {}),
+        lambda: native.pager("list_instancez", {}),
+    ):
+        with pytest.raises(oc.InvalidInputError) as e:
+            attempt()
+        assert e.value.field == "operation"
+        assert "is not an operation" in str(e.value)
+
+    async def run() -> None:
+        ac = oc.AsyncClient(base_url=sb.base_url, user_secret=DEFAULT_USER_SECRET,
+                            organization_secret=DEFAULT_ORGANIZATION_SECRET)
+        with pytest.raises(oc.InvalidInputError) as e:
+            await ac._native.call_async("Create_Instance", {"element": "insightly"})
+        assert e.value.field == "operation"
+
+    asyncio.run(run())
+    # The right names still work on the same client, on a lane and on the loop.
+    assert native.call("create_instance", {"element": "insightly", "configuration": BASIC})["id"] > 0
+    assert len(sb.journal()) == sent + 1
+
+
 # ---- repr never shows a secret --------------------------------------------------------
 
 

@@ -48,17 +48,20 @@ class Instance(_base.Model):
     @property
     def id(self) -> int:
         """The numeric instance id."""
-        return cast("int", self._fields["id"])
+        value: int = self._fields["id"]
+        return value
 
     @property
     def name(self) -> str:
         """The display name."""
-        return cast("str", self._fields["name"])
+        value: str = self._fields["name"]
+        return value
 
     @property
     def token(self) -> str:
         """The instance token: the credential of every later call on the instance."""
-        return cast("str", self._fields["token"])
+        value: str = self._fields["token"]
+        return value
 
     @property
     def created_date(self) -> Optional[datetime.datetime]:
@@ -73,17 +76,20 @@ class Instance(_base.Model):
     @property
     def element_key(self) -> Optional[str]:
         """The element key, e.g. ``sfdc``."""
-        return cast("Optional[str]", self._fields["element_key"])
+        value: Optional[str] = self._fields["element_key"]
+        return value
 
     @property
     def element_id(self) -> Optional[int]:
         """The element's numeric id."""
-        return cast("Optional[int]", self._fields["element_id"])
+        value: Optional[int] = self._fields["element_id"]
+        return value
 
     @property
     def tags(self) -> List[str]:
         """The tags (names)."""
-        return cast("List[str]", self._fields["tags"])
+        value: List[str] = self._fields["tags"]
+        return value
 
     @property
     def provision_interactions(self) -> List[Any]:
@@ -93,22 +99,26 @@ class Instance(_base.Model):
     @property
     def valid(self) -> Optional[bool]:
         """Whether the instance is valid."""
-        return cast("Optional[bool]", self._fields["valid"])
+        value: Optional[bool] = self._fields["valid"]
+        return value
 
     @property
     def disabled(self) -> Optional[bool]:
         """Whether the instance is disabled."""
-        return cast("Optional[bool]", self._fields["disabled"])
+        value: Optional[bool] = self._fields["disabled"]
+        return value
 
     @property
     def max_cache_size(self) -> Optional[int]:
         """Cache size."""
-        return cast("Optional[int]", self._fields["max_cache_size"])
+        value: Optional[int] = self._fields["max_cache_size"]
+        return value
 
     @property
     def cache_time_to_live(self) -> Optional[int]:
         """Cache time to live."""
-        return cast("Optional[int]", self._fields["cache_time_to_live"])
+        value: Optional[int] = self._fields["cache_time_to_live"]
+        return value
 
     @property
     def configuration(self) -> Dict[str, Any]:
@@ -121,22 +131,26 @@ class Instance(_base.Model):
     @property
     def events_enabled(self) -> Optional[bool]:
         """Whether events are configured."""
-        return cast("Optional[bool]", self._fields["events_enabled"])
+        value: Optional[bool] = self._fields["events_enabled"]
+        return value
 
     @property
     def trace_logging_enabled(self) -> Optional[bool]:
         """Whether trace logging is on."""
-        return cast("Optional[bool]", self._fields["trace_logging_enabled"])
+        value: Optional[bool] = self._fields["trace_logging_enabled"]
+        return value
 
     @property
     def caching_enabled(self) -> Optional[bool]:
         """Whether caching is on."""
-        return cast("Optional[bool]", self._fields["caching_enabled"])
+        value: Optional[bool] = self._fields["caching_enabled"]
+        return value
 
     @property
     def external_authentication(self) -> Optional[str]:
         """``none``, or ``initial`` for an instance created with tokens of your own."""
-        return cast("Optional[str]", self._fields["external_authentication"])
+        value: Optional[str] = self._fields["external_authentication"]
+        return value
 
     @property
     def user(self) -> Optional[Dict[str, Any]]:
@@ -176,47 +190,56 @@ class Element(_base.Model):
     @property
     def id(self) -> int:
         """The numeric element id."""
-        return cast("int", self._fields["id"])
+        value: int = self._fields["id"]
+        return value
 
     @property
     def key(self) -> str:
         """The element key, e.g. ``sfdc``."""
-        return cast("str", self._fields["key"])
+        value: str = self._fields["key"]
+        return value
 
     @property
     def name(self) -> str:
         """The display name."""
-        return cast("str", self._fields["name"])
+        value: str = self._fields["name"]
+        return value
 
     @property
     def description(self) -> Optional[str]:
         """What it connects to."""
-        return cast("Optional[str]", self._fields["description"])
+        value: Optional[str] = self._fields["description"]
+        return value
 
     @property
     def active(self) -> Optional[bool]:
         """Whether it can be used."""
-        return cast("Optional[bool]", self._fields["active"])
+        value: Optional[bool] = self._fields["active"]
+        return value
 
     @property
     def hub(self) -> Optional[str]:
         """The hub it belongs to, e.g. ``crm``."""
-        return cast("Optional[str]", self._fields["hub"])
+        value: Optional[str] = self._fields["hub"]
+        return value
 
     @property
     def authentication_type(self) -> Optional[str]:
         """How instances authenticate: ``oauth2``, ``oauth1``, ``basic``, ..."""
-        return cast("Optional[str]", self._fields["authentication_type"])
+        value: Optional[str] = self._fields["authentication_type"]
+        return value
 
     @property
     def type_oauth(self) -> Optional[bool]:
         """Whether it uses OAuth."""
-        return cast("Optional[bool]", self._fields["type_oauth"])
+        value: Optional[bool] = self._fields["type_oauth"]
+        return value
 
     @property
     def image(self) -> Optional[str]:
         """The URL of its logo."""
-        return cast("Optional[str]", self._fields["image"])
+        value: Optional[str] = self._fields["image"]
+        return value
 
 
 class ConfigField(_base.Model):
@@ -245,42 +268,50 @@ class ConfigField(_base.Model):
     @property
     def key(self) -> str:
         """The configuration key, e.g. ``oauth.api.key``."""
-        return cast("str", self._fields["key"])
+        value: str = self._fields["key"]
+        return value
 
     @property
     def name(self) -> Optional[str]:
         """Its display name."""
-        return cast("Optional[str]", self._fields["name"])
+        value: Optional[str] = self._fields["name"]
+        return value
 
     @property
     def required(self) -> Optional[bool]:
         """Whether a create must give it."""
-        return cast("Optional[bool]", self._fields["required"])
+        value: Optional[bool] = self._fields["required"]
+        return value
 
     @property
     def type(self) -> Optional[str]:
         """Its data type, e.g. ``TEXTFIELD_32``, ``PASSWORD``, ``BOOLEAN``."""
-        return cast("Optional[str]", self._fields["type"])
+        value: Optional[str] = self._fields["type"]
+        return value
 
     @property
     def default(self) -> Optional[str]:
         """Its default value, if any."""
-        return cast("Optional[str]", self._fields["default"])
+        value: Optional[str] = self._fields["default"]
+        return value
 
     @property
     def description(self) -> Optional[str]:
         """What it is for."""
-        return cast("Optional[str]", self._fields["description"])
+        value: Optional[str] = self._fields["description"]
+        return value
 
     @property
     def hidden(self) -> Optional[bool]:
         """Whether the platform's console hides it."""
-        return cast("Optional[bool]", self._fields["hidden"])
+        value: Optional[bool] = self._fields["hidden"]
+        return value
 
     @property
     def internal(self) -> Optional[bool]:
         """Whether it is internal to the platform."""
-        return cast("Optional[bool]", self._fields["internal"])
+        value: Optional[bool] = self._fields["internal"]
+        return value
 
 
 class OAuth1Token(_base.Model):
@@ -302,12 +333,14 @@ class OAuth1Token(_base.Model):
         """
         The request token: pass it as ``request_token`` when getting the OAuth URL.
         """
-        return cast("str", self._fields["token"])
+        value: str = self._fields["token"]
+        return value
 
     @property
     def secret(self) -> str:
         """The request token's secret: ``providerData.secret`` of the create."""
-        return cast("str", self._fields["secret"])
+        value: str = self._fields["secret"]
+        return value
 
 
 class OAuthCallback(_base.Model):
@@ -330,19 +363,23 @@ class OAuthCallback(_base.Model):
         """
         The authorization code (OAuth 2): ``provider_data={"code": ...}`` of the create.
         """
-        return cast("Optional[str]", self._fields["code"])
+        value: Optional[str] = self._fields["code"]
+        return value
 
     @property
     def state(self) -> Optional[str]:
         """The state, as sent with the authorization request."""
-        return cast("Optional[str]", self._fields["state"])
+        value: Optional[str] = self._fields["state"]
+        return value
 
     @property
     def oauth_token(self) -> Optional[str]:
         """OAuth 1: the request token."""
-        return cast("Optional[str]", self._fields["oauth_token"])
+        value: Optional[str] = self._fields["oauth_token"]
+        return value
 
     @property
     def oauth_verifier(self) -> Optional[str]:
         """OAuth 1: the verifier."""
-        return cast("Optional[str]", self._fields["oauth_verifier"])
+        value: Optional[str] = self._fields["oauth_verifier"]
+        return value
