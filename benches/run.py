@@ -1139,8 +1139,11 @@ def render(a: argparse.Namespace, mode_name: str, mach: dict[str, str], tp: dict
               "stdin and uses no CPU. Each pair's ratio compares two slices run a fraction of a second "
               "apart, where the rounds above compare runs seconds apart, between which this host's "
               "speed moves by up to a quarter. The table gives the median of the pairs' ratios and "
-              "their quartiles. **The goals below that have a duel take their verdict from it**, and "
-              "show the round-by-round figure beside it.")
+              "their quartiles. A duel also measures each program past its start: about "
+              f"{spec['pairs'] * spec['secs']:g} s of calls each after its warm-up, where a round measures "
+              "a fresh process's first seconds, in which a JavaScript client is still being compiled "
+              "by V8 (`benches/PROFILE.md`, section 12). **The goals below that have a duel take their "
+              "verdict from it**, and show the round-by-round figure beside it.")
             w("")
             w("| SDK | against | in flight | calls/s (median of pairs) | quartiles | rates (pooled) | "
               "CPU / call (median of pairs) | CPU µs / call |")
