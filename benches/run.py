@@ -400,13 +400,12 @@ class Duelist:
         self.sb.stop()
 
 
-def quantile(xs: list[float], q: float) -> float:
-    """The q-quantile of xs, interpolated between the sorted values."""
-    ys = sorted(xs)
-    at = q * (len(ys) - 1)
-    lo = int(at)
-    hi = min(lo + 1, len(ys) - 1)
-    return ys[lo] + (ys[hi] - ys[lo]) * (at - lo)
+def quartiles(xs: list[float]) -> tuple[float, float]:
+    """The first and third quartiles of xs, interpolated between the sorted values."""
+    if len(xs) < 2:
+        return xs[0], xs[0]
+    q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    return q1, q3
 
 
 def duel(r: Runner, a_key: str, b_key: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -442,22 +441,23 @@ def duel(r: Runner, a_key: str, b_key: str, spec: dict[str, Any]) -> dict[str, A
     cpus = [(x["cpu_s"] / x["calls"]) / (y["cpu_s"] / y["calls"]) for x, y in pairs
             if x["calls"] and y["calls"] and y["cpu_s"] > 0]
 
-    def pooled(side: int, key: str) -> float:
-        return sum(p[side][key] for p in pairs)
+    # Each side's calls, wall seconds and CPU seconds over all its counted slices.
+    calls, wall, cpu = ([sum(p[side][key] for p in pairs) for side in (0, 1)]
+                        for key in ("calls", "elapsed_s", "cpu_s"))
     out: dict[str, Any] = {
         "a": a_key, "b": b_key, "pairs": len(pairs), "secs": spec["secs"],
-        "rate_a": pooled(0, "calls") / pooled(0, "elapsed_s") if pooled(0, "elapsed_s") else None,
-        "rate_b": pooled(1, "calls") / pooled(1, "elapsed_s") if pooled(1, "elapsed_s") else None,
-        "cpu_us_a": pooled(0, "cpu_s") * 1e6 / pooled(0, "calls") if pooled(0, "calls") else None,
-        "cpu_us_b": pooled(1, "cpu_s") * 1e6 / pooled(1, "calls") if pooled(1, "calls") else None,
+        "rate_a": calls[0] / wall[0] if wall[0] else None,
+        "rate_b": calls[1] / wall[1] if wall[1] else None,
+        "cpu_us_a": cpu[0] * 1e6 / calls[0] if calls[0] else None,
+        "cpu_us_b": cpu[1] * 1e6 / calls[1] if calls[1] else None,
         "ratios": ratios, "cpu_ratios": cpus,
     }
     if ratios:
         out["ratio"] = statistics.median(ratios)
-        out["ratio_q1"], out["ratio_q3"] = quantile(ratios, 0.25), quantile(ratios, 0.75)
+        out["ratio_q1"], out["ratio_q3"] = quartiles(ratios)
     if cpus:
         out["cpu_ratio"] = statistics.median(cpus)
-        out["cpu_ratio_q1"], out["cpu_ratio_q3"] = quantile(cpus, 0.25), quantile(cpus, 0.75)
+        out["cpu_ratio_q1"], out["cpu_ratio_q3"] = quartiles(cpus)
     return out
 
 

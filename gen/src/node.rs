@@ -146,27 +146,24 @@ fn js_methods(o: &mut String, ops: &[&Operation]) {
             continue;
         }
         let call = format!("this._call('{}', {args}, requestOptions)", op.name);
-        match op.result {
-            ResultKind::Nothing => {
-                let _ = writeln!(
-                    o,
-                    "  async {}({}) {{\n    await {call}\n  }}",
-                    method_name(op),
-                    params.join(", ")
-                );
-            }
-            // `_call`'s own Promise, not one more `async` Promise resolved with it (one
-            // allocation and three microtask turns a call); a throw while the arguments
-            // are gathered (a getter, a detached method) still rejects, never throws.
-            _ => {
-                let _ = writeln!(
-                    o,
-                    "  {}({}) {{\n    try {{\n      return {call}\n    }} catch (e) {{\n      return Promise.reject(e)\n    }}\n  }}",
-                    method_name(op),
-                    params.join(", ")
-                );
-            }
-        }
+        // Results: `_call`'s own Promise, not one more `async` Promise resolved with it
+        // (one allocation and three microtask turns a call); a throw while the arguments
+        // are gathered (a getter, a detached method) still rejects, never throws.
+        let (keyword, body) = match op.result {
+            ResultKind::Nothing => ("async ", format!("await {call}")),
+            _ => (
+                "",
+                format!(
+                    "try {{\n      return {call}\n    }} catch (e) {{\n      return Promise.reject(e)\n    }}"
+                ),
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "  {keyword}{}({}) {{\n    {body}\n  }}",
+            method_name(op),
+            params.join(", ")
+        );
     }
 }
 
