@@ -864,12 +864,12 @@ def main() -> None:
         print(json.dumps(out))
     sys.stdout.flush()
     if args.client not in ("sdk", "sdk_async"):
-        # A peer ends without the interpreter's finalization: a peer's native threads may
-        # call into Python while it finalizes, and pyreqwest's async client once aborted so
-        # after its figures were printed ("Fatal Python error: PyGILState_Release", in a
-        # CI run of `make bench-smoke`, 2026-12-03). A peer's exit is not what this program
-        # measures; the SDK's is tested (bindings-python/tests/test_logging.py), so the
-        # SDK's processes still finalize as usual.
+        # A peer ends without the interpreter's finalization, where a peer's native
+        # threads may call into Python: pyreqwest's async client aborted so after its
+        # figures were printed ("Fatal Python error: PyGILState_Release") in 6 of 60 runs
+        # of `make bench-smoke`'s command, and failed a CI run (2026-12-03). A peer's exit
+        # is not what this program measures; the SDK's is tested
+        # (bindings-python/tests/test_logging.py), so its processes finalize as usual.
         sys.stderr.flush()
         os._exit(0)
 
